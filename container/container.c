@@ -1,0 +1,2 @@
+/* placeholder: replaced by the real implementation */
+typedef int csim_placeholder_t;
