@@ -202,9 +202,15 @@ int ctr_runner_kill(ctr_runner_t *r);
 /* Fail-fast wait over all containers; on the first error it stops every
  * container and re-raises (spec 3.1, 3.3). */
 int ctr_runner_wait(ctr_runner_t *r);
-/* The command-line host's interrupt (spec 3.3): the first one spawns a
- * graceful stop of the runner, one that arrives while that stop runs spawns
- * a kill.  Never blocks. */
+/* The command-line host of `nameko run` (spec 3.3) as a green thread:
+ * start the runner, wait on a spawned runner.wait; a KeyboardInterrupt
+ * while waiting runs runner.stop() inline, a second one during that stop
+ * runs runner.kill().  The thread exits normally once the wait completed
+ * (or raises what the wait raised). */
+int ctr_runner_host(ctr_runner_t *r, sim_thread_t **out);
+/* Deliver one interrupt: raise KeyboardInterrupt (a SIM_ERR_BASE error) in
+ * the host thread at its suspension point, like Ctrl-C.  Called from a
+ * green thread this yields as sim_thread_kill does. */
 int ctr_runner_interrupt(ctr_runner_t *r);
 
 #ifdef __cplusplus
