@@ -9,16 +9,54 @@
  * pending on the current green thread (SIM_EKILLED for the kill condition,
  * SIM_ERAISED for any other error value).  Errors are values, never aborts.
  *
- * Trace events the container appends (kind, subject, detail):
- *   "log"   level name ("debug", "info", "warning", "error", "critical"),
- *           the formatted log line (spec section 1.10, modern strings)
- *   "call"  "<ext>.<hook>" e.g. "db.stop", "rpc.kill", "db.worker_setup";
- *           detail: worker call id for worker hooks, else ""
- *   "ret"   same subject, when the hook returned; detail "ok" or the error
- *   "state" service name, "dead", "dead:<Type>: <message>"
- *   "worker" call id, "start" | "result" | "killed" | "error:<Type>"
- * Formatting: a container prints as its service name, a worker context as
- * its call id "<service>.<method>.<n>" (n counts from 1 per container).
+ * Trace events the container appends (kind, subject, detail).  <err> is an
+ * error as Python prints it: "Type: message", or "Type" when the message is
+ * empty (the kill condition prints "GreenletExit").
+ *   "log"     level ("debug", "info", "warning", "error", "critical"),
+ *             the formatted line (spec 1.10, modern strings; the timing
+ *             lines "started %s in ..." etc. are not emitted).  A container
+ *             prints as its service name, a worker context as its call id
+ *             "<service>.<method>.<n>" (n counts from 1 per container), a
+ *             thread as its sim thread name (a worker's is its call id, a
+ *             managed thread's its identifier), an error as its message.
+ *   "call"    "<ext>.<hook>" when a hook begins, for every hook whether or
+ *             not the ops supply it: setup start stop kill (detail "") and
+ *             get_dependency worker_setup worker_result worker_teardown
+ *             (detail: the call id).  The service method is
+ *             "<service>.<method>" and a spawn's result hook is
+ *             "<entrypoint>.handle_result" (detail: the call id).
+ *   "ret"     the same subject when it returned: "ok" or <err>.  A
+ *             collector's "stop" spans its wait for providers.
+ *   "state"   service name: "started" / "unstarted" (the started flag set
+ *             by start, cleared at the end of stop or kill),
+ *             "being_killed" or "being_killed:<err>" (kill set the flag),
+ *             "dead" or "dead:<err>" (_died was sent; the error is what
+ *             wait raises).
+ *   "worker"  call id: "spawn" (spawn_worker passed its check, before the
+ *             pool), "start" (the lifecycle began in its thread), then its
+ *             fate from the exit link: "result" (returned normally),
+ *             "killed" (the kill condition), "error:<Type>".
+ *   "managed" identifier: "spawn", then "result" / "killed" / "error:<Type>".
+ *   "host"    "runner": "interrupt", "interrupted: stop", "interrupted: kill"
+ *             (ctr_runner_host / ctr_runner_interrupt).
+ * sim adds its own thread events; parallel helper threads are named
+ * "<ext>.<hook>" (runner: "<service>.<op>").
+ *
+ * Iteration order (every parallel call and every worker-hook loop):
+ * dependencies in declared order, entrypoints in declared order, then
+ * sub-extensions depth first as nameko's iter_extensions (each extension's
+ * sub-extensions, in declared order, before the extension itself); a shared
+ * extension (same sharing key, default its name) is bound once per
+ * container and appears once, in the first set that reaches it.  Each of
+ * the three sets is permuted once at ctr_container_new through
+ * sim_choose(SIM_CHOICE_EXT_ORDER) (identity under fifo), so the order is
+ * fixed per container, like a Python set's.
+ *
+ * Memory: a container owns everything it allocates and frees it in
+ * ctr_container_free; the runner does not own its containers (free them
+ * yourself, after ctr_runner_free).  Free only once no green thread of the
+ * world will run container code again (for example after sim_run returned,
+ * or together with the world).
  */
 #ifndef CTR_CONTAINER_H
 #define CTR_CONTAINER_H
@@ -118,7 +156,12 @@ int ctr_container_new(sim_world_t *w, const ctr_service_def_t *def,
 void ctr_container_free(ctr_container_t *c);
 
 /* The lifecycle calls run in the calling green thread and yield as the
- * reference does. */
+ * reference does (spec 1.2-1.5): start has no guards (an error propagates,
+ * the container is not killed); stop never raises the kill's error and has
+ * no re-entrancy guard; an extension stop error aborts stop and propagates;
+ * kill swallows extension kill Exceptions (warning) but not BaseExceptions,
+ * and a re-entrant kill or a stop during a kill waits for death and
+ * returns 0.  Memory failures inside them raise MemoryError. */
 int ctr_container_start(ctr_container_t *c);
 int ctr_container_stop(ctr_container_t *c);
 /* exc NULL: kill without exc_info (wait returns normally). */
@@ -131,14 +174,16 @@ typedef int (*ctr_handle_result_fn)(ctr_worker_ctx_t *ctx, void *arg,
                                     const void **result,
                                     const sim_error_t **exc);
 
-/* Raises ContainerBeingKilled while the container is being killed; blocks
- * while the pool is full.  `args` is an opaque argument string handed to
+/* Raises ContainerBeingKilled while the container is being killed (checked
+ * only on entry); blocks while the pool is full.  SIM_EINVAL (nothing
+ * raised) when `entrypoint` is not an entrypoint of c with a method.  `args` is an opaque argument string handed to
  * the method (ctr_worker_args). */
 int ctr_spawn_worker(ctr_container_t *c, ctr_extension_t *entrypoint,
                      const char *args, ctr_handle_result_fn handle_result,
                      void *handle_result_arg, ctr_worker_ctx_t **out);
 
-/* identifier NULL means "<unknown>". */
+/* identifier NULL means "<unknown>".  No being-killed check; never yields;
+ * callable from the hub (plain SIM_ENOMEM / SIM_EINVAL on failure). */
 int ctr_spawn_managed_thread(ctr_container_t *c, sim_thread_fn fn,
                              void *arg, const char *identifier,
                              sim_thread_t **out);
@@ -187,6 +232,21 @@ sim_thread_t *ctr_worker_thread(const ctr_worker_ctx_t *ctx);
 /* The value get_dependency injected under `name`, or NULL. */
 const void *ctr_worker_dependency(const ctr_worker_ctx_t *ctx,
                                   const char *name);
+/* Added: the result and error that worker_result saw (after handle_result;
+ * NULL until then), and whether the lifecycle ran to its end (teardown
+ * returned).  A killed worker never gets that far. */
+const void *ctr_worker_result(const ctr_worker_ctx_t *ctx);
+const sim_error_t *ctr_worker_exc(const ctr_worker_ctx_t *ctx);
+int ctr_worker_done(const ctr_worker_ctx_t *ctx);
+
+/* ---------------------------------------------------------------- memory */
+
+/* Added: every allocation of the container library goes through one
+ * function with realloc semantics (size 0 frees and returns NULL).  For
+ * tests that make allocation fail; NULL restores the default.
+ * Process-wide: set it only while no container code runs. */
+typedef void *(*ctr_alloc_fn)(void *ud, void *ptr, size_t size);
+void ctr_set_allocator(ctr_alloc_fn fn, void *ud);
 
 /* ---------------------------------------------------------------- runner */
 
@@ -196,6 +256,9 @@ void ctr_runner_free(ctr_runner_t *r);
 int ctr_runner_add(ctr_runner_t *r, ctr_container_t *c);
 size_t ctr_runner_count(const ctr_runner_t *r);
 ctr_container_t *ctr_runner_container(const ctr_runner_t *r, size_t i);
+/* All containers in parallel; logs info "starting services: a, b" then
+ * debug "services started: a, b" (stopping/stopped; killing/killed - the
+ * reference's killed line ends in a space: "services killed: a, b "). */
 int ctr_runner_start(ctr_runner_t *r);
 int ctr_runner_stop(ctr_runner_t *r);
 int ctr_runner_kill(ctr_runner_t *r);
@@ -210,7 +273,8 @@ int ctr_runner_wait(ctr_runner_t *r);
 int ctr_runner_host(ctr_runner_t *r, sim_thread_t **out);
 /* Deliver one interrupt: raise KeyboardInterrupt (a SIM_ERR_BASE error) in
  * the host thread at its suspension point, like Ctrl-C.  Called from a
- * green thread this yields as sim_thread_kill does. */
+ * green thread this yields as sim_thread_kill does.  SIM_ESTATE before
+ * ctr_runner_host. */
 int ctr_runner_interrupt(ctr_runner_t *r);
 
 #ifdef __cplusplus

@@ -1,1 +1,315 @@
-int main(void) { return 0; }
+/*
+ * main.c - the csim command line: `csim run PATH...` parses every scenario
+ * file first (any error: nothing runs, exit 2), then runs each one and
+ * prints its verdict through the reporter.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "scn.h"
+
+#define CSIM_VERSION "0.1.0"
+
+static const char usage_main[] =
+    "usage: csim [--help] [--version] COMMAND ...\n"
+    "\n"
+    "commands:\n"
+    "  run PATH...   run scenario files (folders: every *.scn inside, sorted)\n"
+    "\n"
+    "`csim run --help` for its options; the scenario language is described in\n"
+    "scenarios/README.md.\n";
+
+static const char usage_run[] =
+    "usage: csim run [options] PATH...\n"
+    "\n"
+    "Run scenario files; a folder means every *.scn below it, in sorted order.\n"
+    "Every file is parsed first: if any has an error, nothing runs.\n"
+    "\n"
+    "options:\n"
+    "  --strategy fifo|random   scheduling strategy (default fifo)\n"
+    "  --seed N                 seed for the random strategy (default 0)\n"
+    "  --trace                  print each scenario's trace\n"
+    "  --json                   JSON Lines output\n"
+    "  --hash                   print a 64-bit FNV-1a hash of each trace\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "exit status: 0 all passed, 1 a scenario failed or hung, 2 usage or\n"
+    "scenario file error\n";
+
+typedef struct paths {
+    char **v;
+    size_t n, cap;
+} paths_t;
+
+static int paths_add(paths_t *p, const char *s)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        char **nv = realloc(p->v, cap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        p->v = nv;
+        p->cap = cap;
+    }
+    p->v[p->n] = strdup(s);
+    if (!p->v[p->n])
+        return -1;
+    p->n++;
+    return 0;
+}
+
+static void paths_free(paths_t *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->v[i]);
+    free(p->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Every *.scn below dir, in byte order of the names at each level (not the
+ * locale's), so the run order is the same everywhere. */
+static int collect_dir(scn_reporter_t *rp, const char *dir, paths_t *out)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        scn_report_message(rp, rp->err, "csim: cannot open %s: %s\n", dir,
+                           strerror(errno));
+        return -1;
+    }
+    paths_t names = {0};
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (paths_add(&names, e->d_name) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    closedir(d);
+    if (names.n)
+        qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+    for (size_t i = 0; rc == 0 && i < names.n; i++) {
+        size_t len = strlen(dir) + strlen(names.v[i]) + 2;
+        char *full = malloc(len);
+        if (!full) {
+            rc = -1;
+            break;
+        }
+        snprintf(full, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/",
+                 names.v[i]);
+        struct stat st;
+        if (stat(full, &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = collect_dir(rp, full, out);
+            else if (S_ISREG(st.st_mode) && ends_with(names.v[i], ".scn"))
+                rc = paths_add(out, full);
+        }
+        free(full);
+    }
+    paths_free(&names);
+    return rc;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (!*s)
+        return -1;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int usage_error(scn_reporter_t *rp, const char *fmt, const char *arg)
+{
+    scn_report_message(rp, rp->err, "csim: ");
+    scn_report_message(rp, rp->err, fmt, arg);
+    scn_report_message(rp, rp->err, "\n%s", usage_run);
+    return 2;
+}
+
+static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
+{
+    scn_run_opts_t opts = {.strategy = SIM_STRATEGY_FIFO, .seed = 0};
+    paths_t args = {0}, files = {0};
+    int status = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            scn_report_message(rp, rp->out, "%s", usage_run);
+            paths_free(&args);
+            return 0;
+        } else if (strcmp(a, "--trace") == 0) {
+            rp->trace = 1;
+        } else if (strcmp(a, "--json") == 0) {
+            rp->json = 1;
+        } else if (strcmp(a, "--hash") == 0) {
+            rp->hash = 1;
+        } else if (strcmp(a, "--strategy") == 0 || strcmp(a, "--seed") == 0) {
+            if (i + 1 >= argc) {
+                paths_free(&args);
+                return usage_error(rp, "option %s needs a value", a);
+            }
+            const char *val = argv[++i];
+            if (a[2] == 's' && a[3] == 't') {
+                if (strcmp(val, "fifo") == 0)
+                    opts.strategy = SIM_STRATEGY_FIFO;
+                else if (strcmp(val, "random") == 0)
+                    opts.strategy = SIM_STRATEGY_RANDOM;
+                else {
+                    paths_free(&args);
+                    return usage_error(rp,
+                                       "unknown strategy '%s' (fifo or random)",
+                                       val);
+                }
+            } else if (parse_u64(val, &opts.seed) < 0) {
+                paths_free(&args);
+                return usage_error(rp, "bad seed '%s' (a non-negative integer)",
+                                   val);
+            }
+        } else if (strcmp(a, "--") == 0) {
+            for (i++; i < argc; i++)
+                if (paths_add(&args, argv[i]) < 0)
+                    goto oom;
+        } else if (a[0] == '-' && a[1]) {
+            paths_free(&args);
+            return usage_error(rp, "unknown option '%s'", a);
+        } else if (paths_add(&args, a) < 0) {
+            goto oom;
+        }
+    }
+    if (args.n == 0) {
+        paths_free(&args);
+        return usage_error(rp, "%s", "no scenario PATH given");
+    }
+    for (size_t i = 0; i < args.n; i++) {
+        struct stat st;
+        if (stat(args.v[i], &st) != 0) {
+            scn_report_message(rp, rp->err, "csim: %s: %s\n", args.v[i],
+                               strerror(errno));
+            status = 2;
+        } else if (S_ISDIR(st.st_mode)) {
+            if (collect_dir(rp, args.v[i], &files) < 0)
+                status = 2;
+        } else if (paths_add(&files, args.v[i]) < 0) {
+            goto oom;
+        }
+    }
+    if (status == 0 && files.n == 0) {
+        scn_report_message(rp, rp->err, "csim: no scenario files (*.scn) found\n");
+        status = 2;
+    }
+    if (status != 0) {
+        paths_free(&args);
+        paths_free(&files);
+        return status;
+    }
+
+    /* Parse everything first: a scenario error means nothing runs. */
+    scn_model_t **models = calloc(files.n, sizeof(*models));
+    if (!models)
+        goto oom;
+    size_t bad = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        scn_diag_t d;
+        memset(&d, 0, sizeof(d));
+        int rc = scn_parse_file(files.v[i], &models[i], &d);
+        if (rc < 0) {
+            scn_report_diag(rp, &d);
+            bad++;
+        }
+    }
+    if (bad) {
+        scn_report_message(rp, rp->err,
+                           "csim: %zu scenario file%s with errors; nothing was run\n",
+                           bad, bad == 1 ? "" : "s");
+        status = 2;
+    } else {
+        for (size_t i = 0; i < files.n; i++) {
+            scn_result_t *r = NULL;
+            int rc = scn_run(models[i], &opts, &r);
+            if (rc < 0) {
+                scn_report_message(rp, rp->err, "ERROR %s: %s\n", files.v[i],
+                                   scn_strerror(rc));
+                rp->errors++;
+                status = 2;
+                continue;
+            }
+            scn_verdict_t v;
+            rc = scn_check(models[i], r, &v);
+            if (rc < 0) {
+                scn_report_message(rp, rp->err, "ERROR %s: %s\n", files.v[i],
+                                   scn_strerror(rc));
+                rp->errors++;
+                status = 2;
+            } else {
+                scn_report_result(rp, files.v[i], models[i], r, &v);
+                if (v.kind != SCN_PASS && status == 0)
+                    status = 1;
+                scn_verdict_free(&v);
+            }
+            scn_result_free(r);
+        }
+        scn_report_summary(rp);
+    }
+    for (size_t i = 0; i < files.n; i++)
+        scn_model_free(models[i]);
+    free(models);
+    paths_free(&args);
+    paths_free(&files);
+    fflush(rp->out);
+    return status;
+oom:
+    scn_report_message(rp, rp->err, "csim: out of memory\n");
+    paths_free(&args);
+    paths_free(&files);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    scn_reporter_t rp = {.out = stdout, .err = stderr};
+    if (argc < 2) {
+        scn_report_message(&rp, rp.err, "%s", usage_main);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        scn_report_message(&rp, rp.out, "%s", usage_main);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        scn_report_message(&rp, rp.out, "csim %s (%s context switch)\n",
+                           CSIM_VERSION, sim_backend());
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(&rp, argc - 2, argv + 2);
+    scn_report_message(&rp, rp.err, "csim: unknown %s '%s'\n%s",
+                       cmd[0] == '-' ? "option" : "command", cmd, usage_main);
+    return 2;
+}

@@ -111,6 +111,9 @@ typedef struct sim_config {
     uint64_t step_limit;    /* 0 = default (1,000,000 switches) */
     sim_time_t time_limit;  /* 0 = default (1 hour of virtual time) */
     size_t stack_size;      /* 0 = default (64 KiB; doubled under ASan) */
+    /* Added: stacks come from (and return to) this pool when set, so a loop
+     * creating many worlds maps its stacks once.  NULL = a private pool. */
+    struct sim_stack_pool *stack_pool;
 } sim_config_t;
 
 /* cfg may be NULL for defaults. */
@@ -260,14 +263,58 @@ void sim_trace(sim_world_t *w, const char *kind, const char *subject,
 size_t sim_trace_count(const sim_world_t *w);
 const sim_trace_event_t *sim_trace_get(const sim_world_t *w, size_t i);
 
-/* Hang report: calls cb once per thread that is neither dead nor exiting,
- * in id order, with what it waits on ("event go", "sleep until 5ms", ...). */
+/* Hang report: calls cb once per thread that is not dead, in id order, with
+ * what it waits on ("event go", "semaphore pool", "thread worker-3",
+ * "sleep until 5ms", "ready", "running").  An exiting thread appears only
+ * while it is suspended inside one of its links.  waiting_on is valid during
+ * the callback only. */
 typedef void (*sim_blocked_cb)(void *arg, const sim_thread_t *t,
                                const char *waiting_on);
 void sim_blocked_threads(const sim_world_t *w, sim_blocked_cb cb, void *arg);
 
 /* Name of the context-switch backend compiled in: "asm" or "ucontext". */
 const char *sim_backend(void);
+
+/* ---------------------------------------------------------------- additions
+ *
+ * Everything below was added after the first version of this header; the
+ * functions above are unchanged.
+ *
+ * Steps: sim_steps() counts resumes of green threads by the hub (one step =
+ * one hub -> thread -> hub round trip); the step limit counts the same.
+ *
+ * Durations in trace details are written with the largest unit that divides
+ * them exactly: "2s", "5ms", "1500us", "3ns" ("0ns" for zero). */
+
+/* Format a virtual time or duration as above; returns snprintf's result. */
+int sim_time_format(sim_time_t t, char *buf, size_t size);
+
+/* A pool of guarded, mmap'ed stacks of one size, shareable by any number of
+ * worlds (one at a time; not thread-safe).  Freeing it unmaps the stacks it
+ * holds; free it after the worlds that use it. */
+typedef struct sim_stack_pool sim_stack_pool_t;
+int sim_stack_pool_new(size_t stack_size, sim_stack_pool_t **out);
+void sim_stack_pool_free(sim_stack_pool_t *p);
+
+/* Custom strategy: when set, every choice with n > 1 not answered by the
+ * prefix is answered by cb (clamped to n - 1).  For pct/dfs/replay
+ * strategies living above sim. */
+typedef unsigned (*sim_chooser_cb)(void *arg, sim_choice_kind_t kind,
+                                   unsigned n);
+void sim_world_set_chooser(sim_world_t *w, sim_chooser_cb cb, void *arg);
+/* Answer the first n choices (with n > 1) from `answers` (copied; an
+ * answer >= the choice's n is clamped), then fall back to the strategy. */
+int sim_world_set_prefix(sim_world_t *w, const uint32_t *answers, size_t n);
+
+/* Threads by id (1 ..= count), for reports. */
+size_t sim_thread_count(const sim_world_t *w);
+sim_thread_t *sim_thread_by_id(const sim_world_t *w, unsigned id);
+
+/* Test hook, process-wide: the allocation after the next n sim allocations
+ * (malloc or stack mmap) fails, and every later one too, until the hook is
+ * reset with a negative n (the default).  sim_alloc_fail_after(0) makes the
+ * very next allocation fail. */
+void sim_alloc_fail_after(long n);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,79 @@
+/*
+ * log.c - log lines and the error text of trace events.  A log line is a
+ * trace event of kind "log" whose subject is the level name.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+void ctr__log(sim_world_t *w, const char *level, const char *fmt, ...)
+{
+    char small[256];
+    char *line = small;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(small)) {
+        va_start(ap, fmt);
+        line = ctr__vformat(fmt, ap);
+        va_end(ap);
+        if (!line)
+            line = small; /* truncated rather than lost */
+    }
+    sim_trace(w, "log", level, "%s", line);
+    if (line != small)
+        ctr__free(line);
+}
+
+const char *ctr__errstr(const sim_error_t *e, char *buf, size_t n)
+{
+    if (!e)
+        snprintf(buf, n, "None");
+    else if (e->message[0])
+        snprintf(buf, n, "%s: %s", e->type, e->message);
+    else
+        snprintf(buf, n, "%s", e->type);
+    return buf;
+}
+
+int ctr__checked(sim_world_t *w, int rc, const char *what)
+{
+    const sim_error_t *e;
+
+    if (rc >= 0)
+        return 0;
+    if (sim_error_pending(w))
+        return rc;
+    /* A callback failed without raising: turn the bare code into a value. */
+    {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%s returned %d (%s) without an error",
+                 what, rc, rc <= CTR_EBEINGKILLED ? ctr_strerror(rc)
+                                                   : sim_strerror(rc));
+        e = sim_error_new(w, "SystemError", msg, 0);
+    }
+    if (!e)
+        return SIM_ENOMEM;
+    return sim_raise(w, e);
+}
+
+const char *ctr_strerror(int code)
+{
+    switch (code) {
+    case CTR_EBEINGKILLED:
+        return "container being killed";
+    case CTR_ENOTFOUND:
+        return "no such entrypoint or method";
+    case CTR_ECONFIG:
+        return "bad service definition";
+    default:
+        return sim_strerror(code);
+    }
+}

@@ -1,0 +1,246 @@
+/*
+ * worker.c - spawn_worker and the worker lifecycle that runs in each worker
+ * thread (spec/container.md 1.6 and 1.8, the sequential V8+ lifecycle).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int is_expected(const ctr_ext_decl_t *d, const sim_error_t *e)
+{
+    for (size_t i = 0; i < d->n_expected; i++)
+        if (d->expected[i] && strcmp(d->expected[i], e->type) == 0)
+            return 1;
+    return 0;
+}
+
+static void trace_call(sim_world_t *w, const char *owner, const char *what,
+                       const char *call_id)
+{
+    char subject[256];
+    snprintf(subject, sizeof(subject), "%s.%s", owner, what);
+    sim_trace(w, "call", subject, "%s", call_id);
+}
+
+static int trace_ret(sim_world_t *w, const char *owner, const char *what,
+                     int rc)
+{
+    char subject[256], err[256];
+
+    snprintf(subject, sizeof(subject), "%s.%s", owner, what);
+    rc = ctr__checked(w, rc, subject);
+    sim_trace(w, "ret", subject, "%s",
+              rc < 0 ? ctr__errstr(sim_error_pending(w), err, sizeof(err))
+                     : "ok");
+    return rc;
+}
+
+/* Only Exceptions from the method are contained; a BaseException (the kill
+ * condition above all) unwinds the whole lifecycle, and an error in any
+ * other step escapes the thread, whose exit handler then kills the
+ * container. */
+static int run_worker(sim_world_t *w, void *arg)
+{
+    ctr_worker_ctx_t *ctx = arg;
+    ctr_container_t *c = ctx->c;
+    ctr_extension_t *ep = ctx->entrypoint;
+    const ctr_method_t *m = ep->method;
+    const void *result = NULL;
+    const sim_error_t *exc = NULL;
+    int rc;
+
+    sim_trace(w, "worker", ctx->call_id, "start");
+    ctr__log(w, "debug", "setting up %s", ctx->call_id);
+    ctr__log(w, "debug", "call stack for %s: %s", ctx->call_id, ctx->call_id);
+    for (size_t i = 0; i < c->n_deps; i++) {
+        rc = ctr__ext_get_dependency(c->exts[i], ctx, &ctx->values[i]);
+        if (rc < 0)
+            return rc;
+    }
+    for (size_t i = 0; i < c->n_deps; i++) {
+        rc = ctr__ext_worker_setup(c->exts[i], ctx);
+        if (rc < 0)
+            return rc;
+    }
+    ctr__log(w, "debug", "calling handler for %s", ctx->call_id);
+    trace_call(w, c->name, m->name, ctx->call_id);
+    rc = m->fn ? m->fn(ctx, m->user, &result) : 0;
+    rc = trace_ret(w, c->name, m->name, rc);
+    if (rc < 0) {
+        const sim_error_t *e = sim_error_pending(w);
+        if (!e || (e->flags & SIM_ERR_BASE))
+            return rc;
+        sim_error_take(w);
+        result = NULL;
+        exc = e;
+        if (is_expected(ep->decl, e))
+            ctr__log(w, "warning", "(expected) error handling worker %s: %s",
+                     ctx->call_id, e->message);
+        else
+            ctr__log(w, "error", "error handling worker %s: %s", ctx->call_id,
+                     e->message);
+    }
+    if (ctx->handle_result) {
+        ctr__log(w, "debug", "handling result for %s", ctx->call_id);
+        trace_call(w, ep->decl->name, "handle_result", ctx->call_id);
+        rc = ctx->handle_result(ctx, ctx->handle_result_arg, &result, &exc);
+        rc = trace_ret(w, ep->decl->name, "handle_result", rc);
+        if (rc < 0)
+            return rc;
+    }
+    ctx->result = result;
+    ctx->exc = exc;
+    ctr__log(w, "debug", "signalling result for %s", ctx->call_id);
+    for (size_t i = 0; i < c->n_deps; i++) {
+        rc = ctr__ext_worker_result(c->exts[i], ctx, result, exc);
+        if (rc < 0)
+            return rc;
+    }
+    for (size_t i = 0; i < c->n_deps; i++) {
+        rc = ctr__ext_worker_teardown(c->exts[i], ctx);
+        if (rc < 0)
+            return rc;
+    }
+    ctx->done = 1;
+    return 0;
+}
+
+static int raise_being_killed(sim_world_t *w)
+{
+    const sim_error_t *e = sim_error_new(w, "ContainerBeingKilled", "", 0);
+    if (!e)
+        return SIM_ENOMEM;
+    return sim_raise(w, e);
+}
+
+static ctr_worker_ctx_t *new_ctx(ctr_container_t *c, ctr_extension_t *ep,
+                                 const char *args)
+{
+    ctr_worker_ctx_t *ctx;
+
+    if (ctr__reserve((void **)&c->all_ctx, &c->cap_all_ctx, c->n_all_ctx + 1,
+                     sizeof(*c->all_ctx)))
+        return NULL;
+    ctx = ctr__alloc(sizeof(*ctx));
+    if (!ctx)
+        return NULL;
+    ctx->c = c;
+    ctx->entrypoint = ep;
+    ctx->call_id = ctr__format("%s.%s.%u", c->name, ep->method->name,
+                               c->next_call + 1);
+    ctx->args = ctr__strdup(args ? args : "");
+    ctx->values = ctr__alloc((c->n_deps ? c->n_deps : 1) *
+                             sizeof(*ctx->values));
+    if (!ctx->call_id || !ctx->args || !ctx->values) {
+        ctr__worker_ctx_free(ctx);
+        return NULL;
+    }
+    c->next_call++;
+    c->all_ctx[c->n_all_ctx++] = ctx;
+    return ctx;
+}
+
+int ctr_spawn_worker(ctr_container_t *c, ctr_extension_t *entrypoint,
+                     const char *args, ctr_handle_result_fn handle_result,
+                     void *handle_result_arg, ctr_worker_ctx_t **out)
+{
+    ctr_worker_ctx_t *ctx;
+    sim_thread_t *t;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!c || !entrypoint || entrypoint->c != c || !entrypoint->method)
+        return SIM_EINVAL;
+    /* The only check: a spawner already blocked below gets through. */
+    if (c->being_killed) {
+        ctr__log(c->w, "info", "Worker spawn prevented due to being killed");
+        return raise_being_killed(c->w);
+    }
+    ctx = new_ctx(c, entrypoint, args);
+    if (!ctx)
+        return ctr__nomem(c->w);
+    ctx->handle_result = handle_result;
+    ctx->handle_result_arg = handle_result_arg;
+    ctr__log(c->w, "debug", "spawning %s", ctx->call_id);
+    sim_trace(c->w, "worker", ctx->call_id, "spawn");
+    /* Blocks while the pool is full; when the caller is itself one of the
+     * pool's workers the lifecycle runs inline and t has already exited. */
+    rc = sim_pool_spawn(c->w, c->pool, ctx->call_id, run_worker, ctx, &t);
+    if (rc < 0)
+        return rc == SIM_ENOMEM ? ctr__nomem(c->w) : rc;
+    ctx->thread = t;
+    rc = ctr__link_worker(c, ctx, t);
+    if (rc < 0)
+        return rc;
+    if (out)
+        *out = ctx;
+    return 0;
+}
+
+void ctr__worker_ctx_free(ctr_worker_ctx_t *ctx)
+{
+    ctr__free(ctx->call_id);
+    ctr__free(ctx->args);
+    ctr__free((void *)ctx->values);
+    ctr__free(ctx);
+}
+
+const char *ctr_worker_call_id(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->call_id;
+}
+
+const char *ctr_worker_method(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->entrypoint->method->name;
+}
+
+const char *ctr_worker_args(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->args;
+}
+
+ctr_extension_t *ctr_worker_entrypoint(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->entrypoint;
+}
+
+ctr_container_t *ctr_worker_container(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->c;
+}
+
+sim_thread_t *ctr_worker_thread(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->thread;
+}
+
+const void *ctr_worker_dependency(const ctr_worker_ctx_t *ctx,
+                                  const char *name)
+{
+    const ctr_container_t *c = ctx->c;
+
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < c->n_deps; i++)
+        if (strcmp(c->exts[i]->decl->name, name) == 0)
+            return ctx->values[i];
+    return NULL;
+}
+
+int ctr_worker_done(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->done;
+}
+
+const void *ctr_worker_result(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->result;
+}
+
+const sim_error_t *ctr_worker_exc(const ctr_worker_ctx_t *ctx)
+{
+    return ctx->exc;
+}

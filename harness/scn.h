@@ -1,0 +1,366 @@
+/*
+ * scn.h - csim's scenario engine: the model of a parsed scenario file, and
+ * the four stages that turn it into a verdict (scenarios/README.md is the
+ * language reference):
+ *
+ *   text --scn_parse--> scn_model_t --scn_run--> scn_result_t
+ *        --scn_check--> scn_verdict_t --scn_report_*--> text / JSON
+ *
+ * The model is immutable after parsing and owns all its memory (one arena);
+ * a result owns copies of everything it took from the world, so the world
+ * is gone by the time the checker and reporters run.
+ */
+#ifndef SCN_H
+#define SCN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "container.h"
+#include "sim.h"
+
+enum {
+    SCN_OK = 0,
+    SCN_ESYNTAX = -200, /* scenario file error; a diagnostic was filled */
+    SCN_ENOMEM = -201,
+    SCN_EIO = -202,
+    SCN_ERUN = -203, /* the world or a container could not be built */
+};
+const char *scn_strerror(int code);
+
+/* ---------------------------------------------------------------- arena */
+
+typedef struct scn_arena {
+    struct scn_chunk *head;
+} scn_arena_t;
+
+void *scn_arena_alloc(scn_arena_t *a, size_t n); /* zeroed; NULL on OOM */
+char *scn_arena_strndup(scn_arena_t *a, const char *s, size_t n);
+char *scn_arena_strdup(scn_arena_t *a, const char *s);
+void scn_arena_free(scn_arena_t *a);
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct scn_pos {
+    int line, col; /* 1-based */
+} scn_pos_t;
+
+typedef enum {
+    SCN_HOOK_SETUP = 0,
+    SCN_HOOK_START,
+    SCN_HOOK_STOP,
+    SCN_HOOK_KILL,
+    SCN_HOOK_GET_DEPENDENCY,
+    SCN_HOOK_WORKER_SETUP,
+    SCN_HOOK_WORKER_RESULT,
+    SCN_HOOK_WORKER_TEARDOWN,
+    SCN_HOOK_HANDLE_RESULT,
+    SCN_HOOK_COUNT
+} scn_hook_t;
+
+extern const char *const scn_hook_names[SCN_HOOK_COUNT];
+
+typedef enum {
+    SCN_S_MARK = 0,
+    SCN_S_SLEEP,
+    SCN_S_YIELD,
+    SCN_S_WAIT_EVENT,
+    SCN_S_SEND,
+    SCN_S_RESET,
+    SCN_S_RAISE,
+    SCN_S_RETURN,
+    SCN_S_SPAWN,
+    SCN_S_FIRE,
+    SCN_S_KILL_THREAD,
+    SCN_S_WAIT_THREAD,
+    SCN_S_START,
+    SCN_S_STOP,
+    SCN_S_WAIT,
+    SCN_S_KILL,
+    SCN_S_REGISTER,
+    SCN_S_UNREGISTER,
+    SCN_S_EVERY,
+    SCN_S_REPEAT,
+    SCN_S_RUNNER_START,
+    SCN_S_RUNNER_STOP,
+    SCN_S_RUNNER_KILL,
+    SCN_S_RUNNER_WAIT,
+    SCN_S_HOST,
+    SCN_S_INTERRUPT,
+    SCN_S_KINDS
+} scn_step_kind_t;
+
+/* Name of a step kind as an operation ("start", "runner.stop", ...). */
+const char *scn_step_name(scn_step_kind_t k);
+
+typedef struct scn_errspec {
+    const char *type;    /* NULL = none */
+    const char *message; /* NULL = "" when raising, any when matching */
+    scn_pos_t pos;
+} scn_errspec_t;
+
+struct scn_service;
+
+typedef struct scn_step {
+    scn_step_kind_t kind;
+    scn_pos_t pos;
+    const char *name;     /* mark, event, identifier, entrypoint, thread, collector */
+    scn_pos_t name_pos;
+    const char *text;     /* mark detail, send value, return value, fire args */
+    const char *as;       /* fire ... as NAME */
+    const char *svc_name; /* target service as written (NULL = default) */
+    const struct scn_service *svc; /* resolved target; NULL = own service */
+    scn_errspec_t err;    /* raise, kill */
+    sim_time_t dur;       /* sleep, every */
+    uint64_t count;       /* repeat */
+    const char *until;    /* every ... until EVENT */
+    scn_pos_t until_pos;
+    struct scn_step *body; /* spawn, every, repeat */
+    const char **catch_types;
+    scn_pos_t *catch_pos;
+    size_t n_catch;
+    int maybe_svc; /* kill WORD: err.type is a service name or an error type */
+    struct scn_step *next;
+} scn_step_t;
+
+typedef struct scn_ext {
+    ctr_ext_kind_t kind;
+    const char *name;
+    scn_pos_t pos;
+    const char *method; /* entrypoints */
+    scn_pos_t method_pos;
+    int shared;
+    const char *key;
+    int collector;
+    const char **expected;
+    scn_pos_t *expected_pos;
+    size_t n_expected;
+    scn_step_t *hooks[SCN_HOOK_COUNT];
+    int has_hook[SCN_HOOK_COUNT];
+    struct scn_ext *subs; /* first child */
+    struct scn_ext *next; /* sibling */
+} scn_ext_t;
+
+typedef struct scn_method {
+    const char *name;
+    scn_pos_t pos;
+    scn_step_t *body;
+    struct scn_method *next;
+} scn_method_t;
+
+typedef struct scn_service {
+    const char *name;
+    scn_pos_t pos;
+    int index;
+    int max_workers; /* 0 = default */
+    scn_ext_t *deps;
+    scn_ext_t *eps;
+    scn_method_t *methods;
+    struct scn_service *next;
+} scn_service_t;
+
+typedef struct scn_actor {
+    const char *name;
+    scn_pos_t pos;
+    int index;
+    sim_time_t at;
+    scn_step_t *body;
+    struct scn_actor *next;
+} scn_actor_t;
+
+typedef struct scn_pattern {
+    const char *kind;    /* "*" = any */
+    const char *subject; /* NULL = any; glob */
+    const char *detail;  /* NULL = any; glob */
+    const char *text;    /* canonical text, for messages */
+} scn_pattern_t;
+
+typedef enum {
+    SCN_X_SEEN = 0,   /* P, or P1 then P2 ... */
+    SCN_X_NEVER,      /* never P */
+    SCN_X_NEVER_AFTER, /* never P after Q: pats[0] = P, pats[1] = Q */
+    SCN_X_COUNT,      /* exactly / at least / at most N P */
+    SCN_X_OP,         /* OP [SVC] returns | raises T [msg] */
+    SCN_X_ACTOR,      /* actor NAME returns | raises | blocked */
+    SCN_X_FINAL,      /* final [SVC] dead | alive | hung */
+    SCN_X_NO_LEFTOVER, /* no leftover threads */
+} scn_expect_kind_t;
+
+typedef enum { SCN_CMP_EQ = 0, SCN_CMP_GE, SCN_CMP_LE } scn_cmp_t;
+typedef enum { SCN_R_RETURNS = 0, SCN_R_RAISES, SCN_R_BLOCKED } scn_res_t;
+typedef enum { SCN_F_DEAD = 0, SCN_F_ALIVE, SCN_F_HUNG } scn_final_t;
+
+typedef struct scn_expect {
+    scn_expect_kind_t kind;
+    scn_pos_t pos;
+    const char *text; /* the line as written, without comment */
+    scn_pattern_t *pats;
+    size_t n_pats;
+    scn_cmp_t cmp;
+    uint64_t count;
+    scn_step_kind_t op;
+    const char *svc_name;
+    const scn_service_t *svc; /* NULL = any / default */
+    scn_res_t res;
+    scn_errspec_t err;
+    const char *actor_name;
+    const scn_actor_t *actor;
+    scn_final_t final;
+    struct scn_expect *next;
+} scn_expect_t;
+
+typedef struct scn_model {
+    scn_arena_t arena;
+    const char *path;
+    const char *title;
+    const char *variant;
+    uint64_t step_limit;
+    sim_time_t time_limit;
+    scn_service_t *services;
+    size_t n_services;
+    scn_actor_t *actors;
+    size_t n_actors;
+    const char **events; /* declared or sent anywhere */
+    size_t n_events;
+    const char **runner; /* service names in the runner */
+    const scn_service_t **runner_svcs;
+    size_t n_runner;
+    int has_runner;
+    scn_expect_t *expects;
+    size_t n_expects;
+    int expects_hung;
+    const char **src; /* physical lines by number (src[0] unused) */
+    size_t n_src;
+} scn_model_t;
+
+/* A scenario file error, formatted by scn_diag_print. */
+typedef struct scn_diag {
+    char path[512];
+    int line, col;
+    char message[512];
+    char line_text[512];
+} scn_diag_t;
+
+/* Parse `text` (need not be NUL-terminated).  SCN_ESYNTAX fills *diag. */
+int scn_parse(const char *path, const char *text, size_t len,
+              scn_model_t **out, scn_diag_t *diag);
+/* Read and parse a file; an unreadable file is a diagnostic too. */
+int scn_parse_file(const char *path, scn_model_t **out, scn_diag_t *diag);
+void scn_model_free(scn_model_t *m);
+
+/* ---------------------------------------------------------------- run */
+
+typedef struct scn_event {
+    uint64_t seq, step;
+    sim_time_t time;
+    unsigned thread;
+    char *kind, *subject, *detail;
+} scn_event_t;
+
+typedef struct scn_blocked {
+    unsigned id;
+    char *name;
+    char *waiting_on;
+} scn_blocked_t;
+
+typedef struct scn_opres {
+    const scn_actor_t *actor;
+    scn_step_kind_t op;
+    const scn_service_t *svc; /* NULL for runner ops */
+    int raised;
+    char *type, *message;
+} scn_opres_t;
+
+typedef struct scn_actor_res {
+    int finished; /* 0 = never finished, 1 = returned, 2 = raised */
+    char *type, *message;
+} scn_actor_res_t;
+
+typedef struct scn_svc_res {
+    int dead;
+    size_t workers, managed;
+} scn_svc_res_t;
+
+typedef struct scn_run_opts {
+    sim_strategy_kind_t strategy;
+    uint64_t seed;
+} scn_run_opts_t;
+
+typedef struct scn_result {
+    int run_rc; /* sim_run's result */
+    int hung;   /* SIM_EHUNG or SIM_ELIMIT */
+    sim_time_t end_time;
+    uint64_t end_steps;
+    scn_event_t *events;
+    size_t n_events;
+    char **thread_names; /* by id; NULL where unknown */
+    size_t n_thread_names;
+    scn_blocked_t *blocked;
+    size_t n_blocked;
+    scn_opres_t *ops;
+    size_t n_ops, cap_ops;
+    scn_actor_res_t *actors; /* by actor index */
+    size_t n_actor_slots;
+    scn_svc_res_t *svcs;     /* by service index */
+} scn_result_t;
+
+int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
+            scn_result_t **out);
+void scn_result_free(scn_result_t *r);
+
+/* ---------------------------------------------------------------- check */
+
+typedef enum {
+    SCN_PASS = 0,
+    SCN_FAIL,
+    SCN_HUNG,
+    SCN_ERROR,
+} scn_verdict_kind_t;
+
+typedef struct scn_verdict {
+    scn_verdict_kind_t kind;
+    const scn_expect_t *failed; /* first failed expectation (FAIL) */
+    size_t n_failed;
+    char *why;       /* FAIL: why; HUNG: summary */
+    char **details;  /* extra lines (events seen, blocked threads) */
+    size_t n_details;
+} scn_verdict_t;
+
+int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v);
+void scn_verdict_free(scn_verdict_t *v);
+
+/* Glob match of the whole string: `*` any run, `?` one character. */
+int scn_glob(const char *pat, const char *s);
+int scn_pattern_match(const scn_pattern_t *p, const scn_event_t *e);
+
+/* ---------------------------------------------------------------- report */
+
+typedef struct scn_reporter {
+    FILE *out;  /* verdicts, traces */
+    FILE *err;  /* diagnostics */
+    int json;
+    int trace;
+    int hash;
+    size_t passed, failed, errors;
+} scn_reporter_t;
+
+/* Formats virtual time the way durations are written ("5ms", "1.5ms"). */
+void scn_format_time(sim_time_t t, char *buf, size_t n);
+
+void scn_report_diag(scn_reporter_t *rp, const scn_diag_t *d);
+void scn_report_result(scn_reporter_t *rp, const char *path,
+                       const scn_model_t *m, const scn_result_t *r,
+                       const scn_verdict_t *v);
+void scn_report_summary(scn_reporter_t *rp);
+/* Plain message for people (usage, I/O problems). */
+void scn_report_message(scn_reporter_t *rp, FILE *to, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* The trace text as --trace prints it, and its FNV-1a hash. */
+char *scn_trace_text(const scn_result_t *r); /* malloc'ed */
+uint64_t scn_fnv1a(const char *s, size_t n);
+
+#endif /* SCN_H */

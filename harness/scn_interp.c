@@ -1,0 +1,508 @@
+/*
+ * scn_interp.c - the behaviour interpreter: runs step lists in the calling
+ * green thread, as extension hooks (scn__ext_ops), service methods, managed
+ * threads and script actors.  Every step follows sim's error model, so an
+ * error raised by a step unwinds the list exactly like a Python exception
+ * would unwind the hook it stands for.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scn_rt.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *str_or_none(const void *v) { return v ? (const char *)v : "None"; }
+
+/* Expand $args, $call, $result and $error into a world-owned string. */
+static const char *expand(scn_cx_t *cx, const char *s)
+{
+    if (!s)
+        return NULL;
+    if (!strchr(s, '$'))
+        return s;
+    size_t cap = strlen(s) + 64, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return s;
+    char errbuf[512];
+    while (*s) {
+        const char *rep = NULL;
+        size_t skip = 0;
+        if (strncmp(s, "$args", 5) == 0) {
+            rep = cx->wctx ? ctr_worker_args(cx->wctx) : NULL;
+            rep = rep ? rep : "";
+            skip = 5;
+        } else if (strncmp(s, "$call", 5) == 0) {
+            rep = cx->wctx ? ctr_worker_call_id(cx->wctx) : "";
+            skip = 5;
+        } else if (strncmp(s, "$result", 7) == 0) {
+            rep = str_or_none(cx->result);
+            skip = 7;
+        } else if (strncmp(s, "$error", 6) == 0) {
+            if (cx->exc)
+                snprintf(errbuf, sizeof(errbuf), "%s: %s", cx->exc->type,
+                         cx->exc->message);
+            else
+                snprintf(errbuf, sizeof(errbuf), "None");
+            rep = errbuf;
+            skip = 6;
+        }
+        size_t add = rep ? strlen(rep) : 1;
+        if (n + add + 1 > cap) {
+            cap = (n + add + 1) * 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                return "";
+            }
+            buf = nb;
+        }
+        if (rep) {
+            memcpy(buf + n, rep, add);
+            n += add;
+            s += skip;
+        } else {
+            buf[n++] = *s++;
+        }
+    }
+    buf[n] = '\0';
+    const char *r = sim_strdup(cx->rt->w, buf);
+    free(buf);
+    return r ? r : "";
+}
+
+static const sim_error_t *make_error(scn_cx_t *cx, const scn_errspec_t *e)
+{
+    if (strcmp(e->type, "GreenletExit") == 0)
+        return &sim_error_exit;
+    unsigned flags = 0;
+    if (strcmp(e->type, "KeyboardInterrupt") == 0 ||
+        strcmp(e->type, "SystemExit") == 0)
+        flags = SIM_ERR_BASE;
+    return sim_error_new(cx->rt->w, e->type,
+                         e->message ? expand(cx, e->message) : "", flags);
+}
+
+/* A plain failure (not raised inside the simulation) as a raised error, so
+ * the scenario sees it instead of the harness losing it. */
+static int raise_plain(scn_cx_t *cx, int rc, const char *what)
+{
+    if (sim_error_pending(cx->rt->w))
+        return rc;
+    char msg[256];
+    snprintf(msg, sizeof(msg), "%s: %s", what,
+             rc <= -100 ? ctr_strerror(rc) : sim_strerror(rc));
+    const sim_error_t *e = sim_error_new(cx->rt->w, "RuntimeError", msg, 0);
+    return e ? sim_raise(cx->rt->w, e) : rc;
+}
+
+static int name_thread(scn_rt_t *rt, const char *name, sim_thread_t *t)
+{
+    if (!name || !t)
+        return 0;
+    if (rt->n_named == rt->cap_named) {
+        size_t cap = rt->cap_named ? rt->cap_named * 2 : 16;
+        scn_named_t *nn = scn_arena_alloc(&rt->arena, cap * sizeof(*nn));
+        if (!nn)
+            return SIM_ENOMEM;
+        if (rt->n_named)
+            memcpy(nn, rt->named, rt->n_named * sizeof(*nn));
+        rt->named = nn;
+        rt->cap_named = cap;
+    }
+    rt->named[rt->n_named].name = name;
+    rt->named[rt->n_named].t = t;
+    rt->n_named++;
+    return 0;
+}
+
+static sim_thread_t *find_thread(scn_rt_t *rt, const char *name)
+{
+    for (size_t i = rt->n_named; i > 0; i--)
+        if (strcmp(rt->named[i - 1].name, name) == 0)
+            return rt->named[i - 1].t;
+    return NULL;
+}
+
+static sim_event_t *find_event(scn_rt_t *rt, const char *name)
+{
+    for (size_t i = 0; i < rt->m->n_events; i++)
+        if (strcmp(rt->m->events[i], name) == 0)
+            return rt->events[i];
+    return NULL;
+}
+
+static ctr_container_t *target(scn_cx_t *cx, const scn_step_t *s)
+{
+    const scn_service_t *svc = s->svc ? s->svc : (cx->svc ? cx->svc->svc : NULL);
+    return svc ? cx->rt->svcs[svc->index].c : NULL;
+}
+
+/* Record the outcome of an actor's container operation: in the trace (kind
+ * "step") and in the result, for `OP returns` / `OP raises` expectations. */
+static void record_op(scn_cx_t *cx, const scn_step_t *s, int rc)
+{
+    if (!cx->actor)
+        return;
+    scn_rt_t *rt = cx->rt;
+    scn_result_t *r = rt->res;
+    const sim_error_t *e = rc < 0 ? sim_error_pending(rt->w) : NULL;
+    char subject[256];
+    snprintf(subject, sizeof(subject), "%s.%s", cx->actor->name,
+             scn_step_name(s->kind));
+    if (e)
+        sim_trace(rt->w, "step", subject, "raises %s: %s", e->type, e->message);
+    else
+        sim_trace(rt->w, "step", subject, "returns");
+    if (r->n_ops == r->cap_ops) {
+        size_t cap = r->cap_ops ? r->cap_ops * 2 : 16;
+        scn_opres_t *no = realloc(r->ops, cap * sizeof(*no));
+        if (!no) {
+            rt->oom = 1;
+            return;
+        }
+        r->ops = no;
+        r->cap_ops = cap;
+    }
+    scn_opres_t *o = &r->ops[r->n_ops];
+    memset(o, 0, sizeof(*o));
+    o->actor = cx->actor;
+    o->op = s->kind;
+    o->svc = s->kind >= SCN_S_RUNNER_START ? NULL
+             : s->svc                       ? s->svc
+                                            : (cx->svc ? cx->svc->svc : NULL);
+    if (rc < 0) {
+        o->raised = 1;
+        o->type = strdup(e ? e->type : "?");
+        o->message = strdup(e ? e->message : sim_strerror(rc));
+        if (!o->type || !o->message) {
+            free(o->type);
+            free(o->message);
+            rt->oom = 1;
+            return;
+        }
+    }
+    r->n_ops++;
+}
+
+static int catches(const scn_step_t *s, const sim_error_t *e)
+{
+    if (!e)
+        return 0;
+    for (size_t i = 0; i < s->n_catch; i++) {
+        if (strcmp(s->catch_types[i], "*") == 0) {
+            if (!(e->flags & SIM_ERR_BASE) && e != &sim_error_exit)
+                return 1;
+        } else if (strcmp(s->catch_types[i], e->type) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+typedef struct spawn_arg {
+    scn_cx_t cx;
+    const scn_step_t *body;
+} spawn_arg_t;
+
+static int spawn_main(sim_world_t *w, void *arg)
+{
+    (void)w;
+    spawn_arg_t *sa = arg;
+    int rc = scn__exec(&sa->cx, sa->body);
+    return rc < 0 ? rc : 0;
+}
+
+static int handle_result(ctr_worker_ctx_t *ctx, void *arg,
+                         const void **result, const sim_error_t **exc)
+{
+    scn_extrt_t *er = arg;
+    scn_cx_t cx = {.rt = er->rt, .svc = er->svc, .wctx = ctx,
+                   .result = *result, .exc = *exc, .has_result = 1};
+    int rc = scn__exec(&cx, er->ext->hooks[SCN_HOOK_HANDLE_RESULT]);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        *result = cx.ret;
+        *exc = NULL;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- steps */
+
+static int every(scn_cx_t *cx, const scn_step_t *s)
+{
+    scn_rt_t *rt = cx->rt;
+    sim_event_t *until = s->until ? find_event(rt, s->until) : NULL;
+    for (;;) {
+        if (until && sim_event_ready(until))
+            return 0;
+        int rc = sim_sleep(rt->w, s->dur);
+        if (rc < 0)
+            return rc;
+        if (until && sim_event_ready(until))
+            return 0;
+        rc = scn__exec(cx, s->body);
+        if (rc != 0)
+            return rc;
+    }
+}
+
+static int exec_one(scn_cx_t *cx, const scn_step_t *s)
+{
+    scn_rt_t *rt = cx->rt;
+    sim_world_t *w = rt->w;
+    int rc = 0;
+    switch (s->kind) {
+    case SCN_S_MARK:
+        sim_trace(w, "mark", expand(cx, s->name), "%s",
+                  s->text ? expand(cx, s->text) : "");
+        return 0;
+    case SCN_S_SLEEP:
+        return s->dur > 0 ? sim_sleep(w, s->dur) : sim_yield(w);
+    case SCN_S_YIELD:
+        return sim_yield(w);
+    case SCN_S_WAIT_EVENT:
+        return sim_event_wait(w, find_event(rt, s->name), NULL);
+    case SCN_S_SEND:
+        return sim_event_send(w, find_event(rt, s->name),
+                              s->text ? expand(cx, s->text) : NULL, NULL);
+    case SCN_S_RESET:
+        rc = sim_event_reset(w, find_event(rt, s->name));
+        return rc < 0 ? raise_plain(cx, rc, "reset") : 0;
+    case SCN_S_RAISE: {
+        const sim_error_t *e = make_error(cx, &s->err);
+        return e ? sim_raise(w, e) : SIM_ENOMEM;
+    }
+    case SCN_S_RETURN:
+        cx->ret = s->text ? expand(cx, s->text) : NULL;
+        return 1;
+    case SCN_S_SPAWN: {
+        spawn_arg_t *sa = scn_arena_alloc(&rt->arena, sizeof(*sa));
+        if (!sa)
+            return SIM_ENOMEM;
+        sa->cx = *cx;
+        sa->cx.actor = NULL;
+        sa->cx.svc = &rt->svcs[s->svc->index];
+        if (sa->cx.svc != cx->svc)
+            sa->cx.ext = NULL;
+        sa->body = s->body;
+        sim_thread_t *t = NULL;
+        rc = ctr_spawn_managed_thread(target(cx, s), spawn_main, sa, s->name, &t);
+        if (rc < 0)
+            return raise_plain(cx, rc, "spawn");
+        return name_thread(rt, s->name, t);
+    }
+    case SCN_S_FIRE: {
+        ctr_container_t *c = target(cx, s);
+        ctr_extension_t *ep = ctr_container_find(c, s->name);
+        const scn_extrt_t *er = ep ? ctr_extension_user(ep) : NULL;
+        ctr_handle_result_fn hr = NULL;
+        if (er && er->ext->has_hook[SCN_HOOK_HANDLE_RESULT])
+            hr = handle_result;
+        ctr_worker_ctx_t *wc = NULL;
+        rc = ctr_spawn_worker(c, ep, s->text ? expand(cx, s->text) : "", hr,
+                              (void *)er, &wc);
+        if (rc < 0)
+            rc = raise_plain(cx, rc, "fire");
+        else if (s->as && wc)
+            rc = name_thread(rt, s->as, ctr_worker_thread(wc));
+        record_op(cx, s, rc);
+        return rc;
+    }
+    case SCN_S_KILL_THREAD:
+    case SCN_S_WAIT_THREAD: {
+        sim_thread_t *t = find_thread(rt, s->name);
+        if (!t) {
+            char msg[200];
+            snprintf(msg, sizeof(msg), "thread '%s' was not spawned yet", s->name);
+            const sim_error_t *e = sim_error_new(w, "RuntimeError", msg, 0);
+            return e ? sim_raise(w, e) : SIM_ENOMEM;
+        }
+        if (s->kind == SCN_S_KILL_THREAD)
+            return sim_thread_kill(w, t, NULL);
+        return sim_thread_wait(w, t, NULL);
+    }
+    case SCN_S_START:
+        rc = ctr_container_start(target(cx, s));
+        break;
+    case SCN_S_STOP:
+        rc = ctr_container_stop(target(cx, s));
+        break;
+    case SCN_S_WAIT:
+        rc = ctr_container_wait(target(cx, s));
+        break;
+    case SCN_S_KILL: {
+        const sim_error_t *e = NULL;
+        if (s->err.type) {
+            e = make_error(cx, &s->err);
+            if (!e)
+                return SIM_ENOMEM;
+        }
+        rc = ctr_container_kill(target(cx, s), e);
+        break;
+    }
+    case SCN_S_REGISTER:
+    case SCN_S_UNREGISTER: {
+        ctr_container_t *c = ctr_extension_container(cx->ext);
+        ctr_extension_t *coll = ctr_container_find(c, s->name);
+        rc = s->kind == SCN_S_REGISTER ? ctr_collector_register(coll, cx->ext)
+                                       : ctr_collector_unregister(coll, cx->ext);
+        return rc < 0 ? raise_plain(cx, rc, scn_step_name(s->kind)) : 0;
+    }
+    case SCN_S_EVERY:
+        return every(cx, s);
+    case SCN_S_REPEAT:
+        for (uint64_t i = 0; i < s->count; i++) {
+            rc = scn__exec(cx, s->body);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    case SCN_S_RUNNER_START:
+        rc = ctr_runner_start(rt->runner);
+        break;
+    case SCN_S_RUNNER_STOP:
+        rc = ctr_runner_stop(rt->runner);
+        break;
+    case SCN_S_RUNNER_KILL:
+        rc = ctr_runner_kill(rt->runner);
+        break;
+    case SCN_S_RUNNER_WAIT:
+        rc = ctr_runner_wait(rt->runner);
+        break;
+    case SCN_S_HOST: {
+        sim_thread_t *t = NULL;
+        rc = ctr_runner_host(rt->runner, &t);
+        if (rc == 0)
+            rc = sim_thread_wait(w, t, NULL);
+        break;
+    }
+    case SCN_S_INTERRUPT:
+        rc = ctr_runner_interrupt(rt->runner);
+        break;
+    case SCN_S_KINDS:
+        return 0;
+    }
+    if (rc < 0)
+        rc = raise_plain(cx, rc, scn_step_name(s->kind));
+    record_op(cx, s, rc);
+    return rc;
+}
+
+int scn__exec(scn_cx_t *cx, const scn_step_t *s)
+{
+    for (; s; s = s->next) {
+        int rc = exec_one(cx, s);
+        if (rc == 1)
+            return 1;
+        if (rc < 0) {
+            const sim_error_t *e = sim_error_pending(cx->rt->w);
+            if (s->n_catch && catches(s, e)) {
+                sim_error_take(cx->rt->w);
+                sim_trace(cx->rt->w, "mark", "caught", "%s: %s", e->type,
+                          e->message);
+                continue;
+            }
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- hooks */
+
+static int run_hook(ctr_extension_t *ext, scn_hook_t h, ctr_worker_ctx_t *ctx,
+                    const void *result, const sim_error_t *exc, int has_result,
+                    const void **value)
+{
+    scn_extrt_t *er = ctr_extension_user(ext);
+    if (!er || !er->ext->hooks[h])
+        return 0;
+    scn_cx_t cx = {.rt = er->rt, .svc = er->svc, .ext = ext, .wctx = ctx,
+                   .result = result, .exc = exc, .has_result = has_result};
+    int rc = scn__exec(&cx, er->ext->hooks[h]);
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && value)
+        *value = cx.ret;
+    return 0;
+}
+
+static int h_setup(ctr_extension_t *e) { return run_hook(e, SCN_HOOK_SETUP, NULL, NULL, NULL, 0, NULL); }
+static int h_start(ctr_extension_t *e) { return run_hook(e, SCN_HOOK_START, NULL, NULL, NULL, 0, NULL); }
+static int h_stop(ctr_extension_t *e) { return run_hook(e, SCN_HOOK_STOP, NULL, NULL, NULL, 0, NULL); }
+static int h_kill(ctr_extension_t *e) { return run_hook(e, SCN_HOOK_KILL, NULL, NULL, NULL, 0, NULL); }
+
+static int h_get_dependency(ctr_extension_t *e, ctr_worker_ctx_t *ctx,
+                            const void **value)
+{
+    return run_hook(e, SCN_HOOK_GET_DEPENDENCY, ctx, NULL, NULL, 0, value);
+}
+
+static int h_worker_setup(ctr_extension_t *e, ctr_worker_ctx_t *ctx)
+{
+    return run_hook(e, SCN_HOOK_WORKER_SETUP, ctx, NULL, NULL, 0, NULL);
+}
+
+static int h_worker_result(ctr_extension_t *e, ctr_worker_ctx_t *ctx,
+                           const void *result, const sim_error_t *exc)
+{
+    return run_hook(e, SCN_HOOK_WORKER_RESULT, ctx, result, exc, 1, NULL);
+}
+
+static int h_worker_teardown(ctr_extension_t *e, ctr_worker_ctx_t *ctx)
+{
+    return run_hook(e, SCN_HOOK_WORKER_TEARDOWN, ctx, NULL, NULL, 0, NULL);
+}
+
+const ctr_ext_ops_t scn__ext_ops = {
+    .setup = h_setup,
+    .start = h_start,
+    .stop = h_stop,
+    .kill = h_kill,
+    .get_dependency = h_get_dependency,
+    .worker_setup = h_worker_setup,
+    .worker_result = h_worker_result,
+    .worker_teardown = h_worker_teardown,
+};
+
+int scn__method(ctr_worker_ctx_t *ctx, void *user, const void **result)
+{
+    scn_methrt_t *mr = user;
+    scn_cx_t cx = {.rt = mr->rt, .svc = mr->svc, .wctx = ctx};
+    int rc = scn__exec(&cx, mr->method->body);
+    if (rc < 0)
+        return rc;
+    *result = rc == 1 ? cx.ret : NULL;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- actors */
+
+int scn__actor_main(sim_world_t *w, void *arg)
+{
+    scn_cx_t *cx = arg;
+    scn_actor_res_t *ar = &cx->rt->res->actors[cx->actor->index];
+    int rc = 0;
+    if (cx->actor->at > 0)
+        rc = sim_sleep(w, cx->actor->at);
+    if (rc == 0)
+        rc = scn__exec(cx, cx->actor->body);
+    if (rc < 0) {
+        const sim_error_t *e = sim_error_take(w);
+        ar->finished = 2;
+        ar->type = strdup(e ? e->type : "?");
+        ar->message = strdup(e ? e->message : sim_strerror(rc));
+        if (!ar->type || !ar->message)
+            cx->rt->oom = 1;
+    } else {
+        ar->finished = 1;
+    }
+    return 0;
+}

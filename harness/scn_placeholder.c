@@ -1,2 +1,0 @@
-/* placeholder: replaced by the real implementation */
-typedef int csim_placeholder_t;

@@ -1,0 +1,71 @@
+/*
+ * scn_rt.h - private to the runner and the interpreter: one run's state
+ * (world, containers, events, named threads) and the step interpreter.
+ */
+#ifndef SCN_RT_H
+#define SCN_RT_H
+
+#include "scn.h"
+
+typedef struct scn_rt scn_rt_t;
+
+typedef struct scn_svcrt {
+    const scn_service_t *svc;
+    scn_rt_t *rt;
+    ctr_service_def_t def;
+    ctr_container_t *c;
+} scn_svcrt_t;
+
+/* decl->user of every extension, and the handle_result argument. */
+typedef struct scn_extrt {
+    scn_rt_t *rt;
+    scn_svcrt_t *svc;
+    const scn_ext_t *ext;
+} scn_extrt_t;
+
+typedef struct scn_methrt {
+    scn_rt_t *rt;
+    scn_svcrt_t *svc;
+    const scn_method_t *method;
+} scn_methrt_t;
+
+typedef struct scn_named {
+    const char *name;
+    sim_thread_t *t;
+} scn_named_t;
+
+struct scn_rt {
+    const scn_model_t *m;
+    sim_world_t *w;
+    scn_arena_t arena; /* everything the run allocates */
+    scn_svcrt_t *svcs; /* by service index */
+    sim_event_t **events; /* by model event index */
+    ctr_runner_t *runner;
+    scn_result_t *res;
+    scn_named_t *named;
+    size_t n_named, cap_named;
+    int oom;
+};
+
+/* The execution context of a step list. */
+typedef struct scn_cx {
+    scn_rt_t *rt;
+    scn_svcrt_t *svc;       /* own service (NULL in actors) */
+    ctr_extension_t *ext;   /* the extension whose hook runs, or NULL */
+    ctr_worker_ctx_t *wctx; /* the worker, or NULL */
+    const scn_actor_t *actor;
+    const void *result;     /* worker_result / handle_result inputs */
+    const sim_error_t *exc;
+    int has_result;
+    const void *ret;        /* set by `return` */
+} scn_cx_t;
+
+/* Run a step list: 0 when it ran to the end, 1 after `return` (value in
+ * cx->ret), or a negative code with an error pending. */
+int scn__exec(scn_cx_t *cx, const scn_step_t *s);
+
+extern const ctr_ext_ops_t scn__ext_ops;
+int scn__method(ctr_worker_ctx_t *ctx, void *user, const void **result);
+int scn__actor_main(sim_world_t *w, void *arg);
+
+#endif /* SCN_RT_H */

@@ -1,0 +1,488 @@
+/*
+ * test_parser.c - the scenario parser: one test per error class, each
+ * asserting the exact `file:line:col: error: message`, and the good paths.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "scn.h"
+
+/* Parse `text`; return the formatted first diagnostic line ("" if ok). */
+static const char *diag_of(const char *text, char *buf, size_t n)
+{
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    int rc = scn_parse("t.scn", text, strlen(text), &m, &d);
+    if (rc == 0) {
+        scn_model_free(m);
+        snprintf(buf, n, "%s", "");
+        return buf;
+    }
+    assert_null(m);
+    assert_int_equal(rc, SCN_ESYNTAX);
+    snprintf(buf, n, "%s:%d:%d: error: %s", d.path, d.line, d.col, d.message);
+    return buf;
+}
+
+#define ERR(text, want)                                                        \
+    do {                                                                       \
+        char b_[2048];                                                         \
+        assert_string_equal(diag_of(text, b_, sizeof(b_)), want);              \
+    } while (0)
+
+#define SVC "service svc\n  entrypoint rpc\n  method rpc: mark m\n"
+#define ACT "actor a: start\n"
+
+static void test_empty_file(void **s)
+{
+    (void)s;
+    ERR("", "t.scn:1:1: error: empty scenario file");
+    ERR("# only a comment\n\n   \n", "t.scn:1:1: error: empty scenario file");
+}
+
+static void test_unknown_keyword(void **s)
+{
+    (void)s;
+    ERR(SVC ACT "servise x\n", "t.scn:5:1: error: unknown keyword 'servise'");
+}
+
+static void test_unknown_variant(void **s)
+{
+    (void)s;
+    ERR("variant ancient\n" SVC ACT,
+        "t.scn:1:9: error: unknown variant 'ancient' (known: current)");
+}
+
+static void test_duplicate_names(void **s)
+{
+    (void)s;
+    ERR(SVC SVC ACT, "t.scn:4:9: error: duplicate service 'svc'");
+    ERR(SVC ACT ACT, "t.scn:5:7: error: duplicate actor 'a'");
+    ERR("event go go\n" SVC ACT, "t.scn:1:10: error: duplicate event 'go'");
+    ERR("service svc\n  dependency db\n  dependency db\n" ACT,
+        "t.scn:3:14: error: duplicate extension 'db' in service 'svc'");
+    ERR("service svc\n  method m\n  method m\n" ACT,
+        "t.scn:3:10: error: duplicate method 'm' in service 'svc'");
+}
+
+static void test_undefined_event(void **s)
+{
+    (void)s;
+    ERR(SVC "actor a: wait og\n",
+        "t.scn:4:15: error: undefined event 'og' (never sent; declare it with "
+        "'event og' to wait forever)");
+    ERR(SVC "actor a: reset og\n", "t.scn:4:16: error: undefined event 'og'");
+}
+
+static void test_undefined_method(void **s)
+{
+    (void)s;
+    ERR("service svc\n  entrypoint rpc method=slow\n" ACT,
+        "t.scn:2:25: error: undefined method 'slow' in service 'svc'");
+}
+
+static void test_undefined_entrypoint(void **s)
+{
+    (void)s;
+    ERR(SVC "actor a: fire rcp\n",
+        "t.scn:4:15: error: undefined entrypoint 'rcp' in service 'svc'");
+}
+
+static void test_undefined_actor(void **s)
+{
+    (void)s;
+    ERR(SVC ACT "expect\n  actor b returns\n",
+        "t.scn:6:9: error: undefined actor 'b'");
+}
+
+static void test_undefined_error_type(void **s)
+{
+    (void)s;
+    ERR(SVC ACT "expect\n  wait raises Boom\n",
+        "t.scn:6:15: error: undefined error type 'Boom' (never raised in this "
+        "file and not built in)");
+    ERR("service svc\n  entrypoint rpc expected=Late\n  method rpc\n" ACT,
+        "t.scn:2:27: error: undefined error type 'Late' (never raised in this "
+        "file and not built in)");
+}
+
+static void test_undefined_extension(void **s)
+{
+    (void)s;
+    ERR(SVC ACT "expect\n  never db.stop\n",
+        "t.scn:6:3: error: undefined extension 'db' in 'db.stop'");
+    ERR(SVC ACT "expect\n  rpc.stpo\n",
+        "t.scn:6:3: error: unknown hook 'stpo' in 'rpc.stpo'");
+    ERR("service svc\n  entrypoint rpc\n    start: register coll\n  method rpc\n" ACT,
+        "t.scn:3:21: error: undefined extension 'coll'");
+}
+
+static void test_not_a_collector(void **s)
+{
+    (void)s;
+    ERR("service svc\n  entrypoint rpc\n    start: register c\n"
+        "    extension c shared\n  method rpc\n" ACT,
+        "t.scn:3:21: error: extension 'c' is not a collector (add 'collector' "
+        "to its line)");
+}
+
+static void test_undefined_thread(void **s)
+{
+    (void)s;
+    ERR(SVC "actor a: kill thread t\n",
+        "t.scn:4:22: error: undefined thread 't' (name one with 'spawn t:' or "
+        "'fire EP as t')");
+}
+
+static void test_bad_durations(void **s)
+{
+    (void)s;
+    ERR(SVC "actor a: sleep 5\n",
+        "t.scn:4:16: error: bad duration '5' (missing unit: ns, us, ms or s)");
+    ERR(SVC "actor a: sleep -5ms\n",
+        "t.scn:4:16: error: duration must not be negative: '-5ms'");
+    ERR(SVC "actor a: every 0ms: yield\n",
+        "t.scn:4:16: error: duration must be positive: '0ms'");
+    ERR(SVC "actor a: sleep 99999999999s\n",
+        "t.scn:4:16: error: duration '99999999999s' overflows");
+    ERR(SVC "actor a: sleep 5min\n",
+        "t.scn:4:16: error: bad duration unit 'min' in '5min' (ns, us, ms or s)");
+    ERR(SVC "actor a: sleep 99999999999999999999999ns\n",
+        "t.scn:4:16: error: duration '99999999999999999999999ns' overflows");
+    ERR("limit time 0\n" SVC ACT, "t.scn:1:12: error: duration must be positive: '0'");
+}
+
+static void test_unterminated_string(void **s)
+{
+    (void)s;
+    ERR(SVC "actor a: mark x \"open\n", "t.scn:4:17: error: unterminated string");
+    ERR(SVC "actor a: mark x \"bad \\q\"\n",
+        "t.scn:4:22: error: unknown escape '\\q' in string");
+}
+
+static void test_indentation(void **s)
+{
+    (void)s;
+    ERR("service svc\n\tentrypoint rpc\n" ACT,
+        "t.scn:2:1: error: tab in indentation (indent with spaces)");
+    ERR("service svc\n    dependency db\n  dependency dd\n" ACT,
+        "t.scn:3:3: error: inconsistent indentation (expected column 5)");
+    ERR("  service svc\n" ACT, "t.scn:1:3: error: unexpected indentation");
+    ERR(SVC ACT "expect\n  final dead\n    final alive\n",
+        "t.scn:7:5: error: unexpected indentation (an expectation takes no "
+        "indented lines)");
+}
+
+static void test_hooks(void **s)
+{
+    (void)s;
+    ERR("service svc\n  dependency db\n    stpo: yield\n" ACT,
+        "t.scn:3:5: error: unknown hook 'stpo'");
+    ERR(SVC "  entrypoint e2 method=rpc\n    worker_setup: yield\n" ACT,
+        "t.scn:5:5: error: 'worker_setup' is a dependency hook (not for "
+        "entrypoint 'e2')");
+    ERR("service svc\n  dependency db\n    kill: yield\n    kill: yield\n" ACT,
+        "t.scn:4:5: error: duplicate hook 'kill' in dependency 'db'");
+    ERR("service svc\n  extension x\n" ACT,
+        "t.scn:2:3: error: a plain extension must be nested under a dependency "
+        "or an entrypoint");
+}
+
+static void test_unknown_step(void **s)
+{
+    (void)s;
+    ERR(SVC "actor a: start; sleeep 1ms\n", "t.scn:4:17: error: unknown step 'sleeep'");
+    ERR(SVC "actor a: start stop\n",
+        "t.scn:4:16: error: undefined service 'stop'");
+    ERR(SVC "actor a: start; \n", "t.scn:4:16: error: expected a step after ';'");
+    ERR(SVC "actor a: mark x y z\n",
+        "t.scn:4:17: error: expected ';' between steps, found 'y'");
+}
+
+static void test_missing_sections(void **s)
+{
+    (void)s;
+    ERR(ACT, "t.scn:1:1: error: no service defined");
+    ERR(SVC, "t.scn:1:1: error: no actor defined (nothing would run)");
+}
+
+static void test_ambiguous_service(void **s)
+{
+    (void)s;
+    ERR("service a\nservice b\nactor x: stop\n",
+        "t.scn:3:10: error: several services: say which one 'stop' is for (e.g. "
+        "'stop a')");
+}
+
+static void test_expect_errors(void **s)
+{
+    (void)s;
+    ERR(SVC ACT "expect\n  lgo debug \"x\"\n",
+        "t.scn:6:3: error: unknown event kind 'lgo' (expected spawn, run, yield, "
+        "sleep, block, wake, kill, exit, link, send, hung, log, call, ret, "
+        "state, worker, mark, step, or EXT.HOOK)");
+    ERR(SVC ACT "expect\n  log verbose \"x\"\n",
+        "t.scn:6:3: error: unknown log level 'verbose' in 'log verbose \"x\"' "
+        "(debug, info, warning, error or critical)");
+    ERR(SVC ACT "expect\n  exactly -1 mark x\n",
+        "t.scn:6:11: error: a count must not be negative");
+    ERR(SVC ACT "expect\n  final svc sleeping\n",
+        "t.scn:6:13: error: expected dead, alive or hung, found 'sleeping'");
+    ERR(SVC ACT "expect\n  mark a b c d\n",
+        "t.scn:6:12: error: unexpected 'c' in event pattern (at most a kind, a "
+        "subject and a detail)");
+}
+
+static void test_name_clash_and_runner(void **s)
+{
+    (void)s;
+    ERR("event svc\n" SVC ACT,
+        "t.scn:2:9: error: 'svc' is both a service and an event (rename one)");
+    ERR(SVC "actor a: host\n",
+        "t.scn:4:10: error: no runner declared (add 'runner SERVICE...')");
+    ERR(SVC "runner svc nope\n" ACT, "t.scn:4:12: error: undefined service 'nope'");
+    ERR(SVC "actor a: register x\n",
+        "t.scn:4:10: error: 'register' is only allowed in an extension hook");
+    ERR("service svc max_workers=0\n" ACT,
+        "t.scn:1:25: error: max_workers must be at least 1");
+}
+
+/* ---------------------------------------------------------------- good */
+
+static const char every_construct[] =
+    "scenario \"every construct\"\n"
+    "variant current\n"
+    "limit steps 50000\n"
+    "limit time 10s\n"
+    "event never\n"
+    "\n"
+    "service svc max_workers=2     # a comment\n"
+    "  dependency db\n"
+    "    setup: mark setup\n"
+    "    start:\n"
+    "      yield\n"
+    "      sleep 0; sleep 1us\n"
+    "    kill: sleep 5ms\n"
+    "    get_dependency: return \"conn\"\n"
+    "    worker_setup: mark ws \"$call\"\n"
+    "    worker_result: mark wr \"$result $error\"\n"
+    "    worker_teardown: mark wt\n"
+    "    extension pool shared key=p\n"
+    "      stop: mark pool-stop\n"
+    "  entrypoint rpc method=slow expected=Boom,Exception\n"
+    "    start: register consumer\n"
+    "    stop: unregister consumer\n"
+    "    handle_result: return \"replaced\"\n"
+    "    extension consumer shared collector\n"
+    "  entrypoint tick\n"
+    "    start: spawn timer: every 5ms until halt: fire tick catch ContainerBeingKilled\n"
+    "    stop: send halt\n"
+    "    kill: kill thread timer\n"
+    "  method slow:\n"
+    "    wait go\n"
+    "    repeat 3:\n"
+    "      mark loop \"$args\"\n"
+    "    raise Boom(\"disk on fire\")\n"
+    "  method tick: return\n"
+    "service other\n"
+    "  method m\n"
+    "\n"
+    "runner svc other\n"
+    "\n"
+    "actor runner at 0: start svc; fire svc.rpc \"a=1\" as w; wait thread w\n"
+    "actor killer at 1ms:\n"
+    "  kill svc Boom(\"x\")\n"
+    "  kill other\n"
+    "  kill svc\n"
+    "actor misc at 2ms: send go \"v\"; reset go; spawn svc.bg: wait never\n"
+    "actor h: host\n"
+    "actor i at 5ms: interrupt; runner stop; runner kill; runner wait; runner start\n"
+    "actor s: stop other; wait other; start other; raise Boom catch *\n"
+    "\n"
+    "expect\n"
+    "  wait svc raises Boom \"x*\"\n"
+    "  stop returns\n"
+    "  runner wait returns\n"
+    "  log debug \"already being killed svc\"\n"
+    "  never db.stop\n"
+    "  never call * after state svc dead*\n"
+    "  rpc.kill then worker svc.slow.1 killed then call db.kill then state svc dead*\n"
+    "  exactly 2 call rpc.kill\n"
+    "  at least 1 mark loop\n"
+    "  at most 0 log error\n"
+    "  actor killer returns\n"
+    "  actor misc raises Boom \"x\"\n"
+    "  actor h blocked\n"
+    "  final svc dead\n"
+    "  final other alive\n"
+    "  final hung\n"
+    "  no leftover threads\n"
+    "  call svc.slow\n"
+    "  * * *\n";
+
+static void test_every_construct_parses(void **s)
+{
+    (void)s;
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    int rc = scn_parse("t.scn", every_construct, strlen(every_construct), &m, &d);
+    if (rc != 0)
+        fail_msg("%s:%d:%d: %s", d.path, d.line, d.col, d.message);
+    assert_string_equal(m->title, "every construct");
+    assert_int_equal(m->step_limit, 50000);
+    assert_int_equal(m->time_limit, SIM_S(10));
+    assert_int_equal(m->n_services, 2);
+    assert_int_equal(m->n_actors, 6);
+    assert_int_equal(m->n_expects, 19);
+    assert_true(m->expects_hung);
+    assert_int_equal(m->n_runner, 2);
+    /* Events: declared "never" plus the sent "halt" and "go". */
+    assert_int_equal(m->n_events, 3);
+
+    const scn_service_t *svc = m->services;
+    assert_int_equal(svc->max_workers, 2);
+    const scn_ext_t *db = svc->deps;
+    assert_string_equal(db->name, "db");
+    assert_non_null(db->hooks[SCN_HOOK_START]);
+    assert_int_equal(db->hooks[SCN_HOOK_START]->kind, SCN_S_YIELD);
+    assert_int_equal(db->hooks[SCN_HOOK_START]->next->kind, SCN_S_SLEEP);
+    assert_int_equal(db->hooks[SCN_HOOK_START]->next->next->dur, SIM_US(1));
+    assert_int_equal(db->hooks[SCN_HOOK_KILL]->dur, SIM_MS(5));
+    assert_string_equal(db->subs->name, "pool");
+    assert_true(db->subs->shared);
+    assert_string_equal(db->subs->key, "p");
+    const scn_ext_t *rpc = svc->eps;
+    assert_string_equal(rpc->method, "slow");
+    assert_int_equal(rpc->n_expected, 2);
+    assert_true(rpc->subs->collector);
+    const scn_ext_t *tick = rpc->next;
+    assert_string_equal(tick->method, "tick");
+    const scn_step_t *sp = tick->hooks[SCN_HOOK_START];
+    assert_int_equal(sp->kind, SCN_S_SPAWN);
+    assert_string_equal(sp->name, "timer");
+    assert_int_equal(sp->body->kind, SCN_S_EVERY);
+    assert_string_equal(sp->body->until, "halt");
+    assert_int_equal(sp->body->body->kind, SCN_S_FIRE);
+    assert_int_equal(sp->body->body->n_catch, 1);
+    const scn_method_t *slow = svc->methods;
+    assert_int_equal(slow->body->kind, SCN_S_WAIT_EVENT);
+    assert_int_equal(slow->body->next->kind, SCN_S_REPEAT);
+    assert_int_equal(slow->body->next->count, 3);
+    assert_int_equal(slow->body->next->next->kind, SCN_S_RAISE);
+    assert_string_equal(slow->body->next->next->err.message, "disk on fire");
+
+    const scn_actor_t *a = m->actors;
+    assert_int_equal(a->body->kind, SCN_S_START);
+    assert_ptr_equal(a->body->svc, svc);
+    assert_string_equal(a->body->next->text, "a=1");
+    assert_string_equal(a->body->next->as, "w");
+    const scn_actor_t *k = a->next;
+    assert_int_equal(k->at, SIM_MS(1));
+    assert_int_equal(k->body->kind, SCN_S_KILL);
+    assert_string_equal(k->body->err.type, "Boom");
+    /* `kill other` names a service; `kill svc` too. */
+    assert_null(k->body->next->err.type);
+    assert_ptr_equal(k->body->next->svc, svc->next);
+    const scn_actor_t *s5 = k->next->next->next->next;
+    assert_int_equal(s5->body->next->kind, SCN_S_WAIT); /* wait other */
+    scn_model_free(m);
+}
+
+static void test_inline_block_rule(void **s)
+{
+    (void)s;
+    /* A block step swallows the rest of its line; indented lines continue
+     * the innermost open block. */
+    const char *text = SVC "actor a: spawn t: mark x; mark y\n  mark z\n";
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    assert_int_equal(scn_parse("t.scn", text, strlen(text), &m, &d), 0);
+    const scn_step_t *sp = m->actors->body;
+    assert_int_equal(sp->kind, SCN_S_SPAWN);
+    assert_null(sp->next);
+    assert_string_equal(sp->body->name, "x");
+    assert_string_equal(sp->body->next->name, "y");
+    assert_string_equal(sp->body->next->next->name, "z");
+    scn_model_free(m);
+}
+
+static void test_parse_file_missing(void **s)
+{
+    (void)s;
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    assert_int_equal(scn_parse_file("/nonexistent/x.scn", &m, &d), SCN_EIO);
+    assert_null(m);
+    assert_int_equal(d.line, 0);
+}
+
+static void test_glob(void **s)
+{
+    (void)s;
+    assert_true(scn_glob("*", ""));
+    assert_true(scn_glob("dead*", "dead:Boom: x"));
+    assert_true(scn_glob("svc.*.1", "svc.slow.1"));
+    assert_true(scn_glob("a?c", "abc"));
+    assert_false(scn_glob("a?c", "ac"));
+    assert_false(scn_glob("dead", "dead:Boom"));
+    assert_true(scn_glob("*a*b*", "xxaxxbxx"));
+}
+
+static void test_format_time(void **s)
+{
+    (void)s;
+    char b[32];
+    scn_format_time(0, b, sizeof(b));
+    assert_string_equal(b, "0");
+    scn_format_time(SIM_MS(5), b, sizeof(b));
+    assert_string_equal(b, "5ms");
+    scn_format_time(SIM_US(1500), b, sizeof(b));
+    assert_string_equal(b, "1500us");
+    scn_format_time(SIM_MS(1) + 1, b, sizeof(b));
+    assert_string_equal(b, "1.000001ms");
+    scn_format_time(SIM_S(2), b, sizeof(b));
+    assert_string_equal(b, "2s");
+    scn_format_time(7, b, sizeof(b));
+    assert_string_equal(b, "7ns");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_unknown_keyword),
+        cmocka_unit_test(test_unknown_variant),
+        cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_undefined_event),
+        cmocka_unit_test(test_undefined_method),
+        cmocka_unit_test(test_undefined_entrypoint),
+        cmocka_unit_test(test_undefined_actor),
+        cmocka_unit_test(test_undefined_error_type),
+        cmocka_unit_test(test_undefined_extension),
+        cmocka_unit_test(test_not_a_collector),
+        cmocka_unit_test(test_undefined_thread),
+        cmocka_unit_test(test_bad_durations),
+        cmocka_unit_test(test_unterminated_string),
+        cmocka_unit_test(test_indentation),
+        cmocka_unit_test(test_hooks),
+        cmocka_unit_test(test_unknown_step),
+        cmocka_unit_test(test_missing_sections),
+        cmocka_unit_test(test_ambiguous_service),
+        cmocka_unit_test(test_expect_errors),
+        cmocka_unit_test(test_name_clash_and_runner),
+        cmocka_unit_test(test_every_construct_parses),
+        cmocka_unit_test(test_inline_block_rule),
+        cmocka_unit_test(test_parse_file_missing),
+        cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_format_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,371 @@
+/*
+ * test_scn.c - scenarios end to end through the engine (parse, run, check,
+ * report): verdicts, failure reasons, expected and unexpected hangs,
+ * determinism, and JSON output.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scn.h"
+
+typedef struct outcome {
+    scn_verdict_kind_t kind;
+    char why[2048];
+    char details[4096];
+    int failed_line;
+    char *trace;
+    size_t n_events;
+} outcome_t;
+
+static void run_text(const char *text, sim_strategy_kind_t strategy,
+                     uint64_t seed, outcome_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    if (scn_parse("inline.scn", text, strlen(text), &m, &d) != 0)
+        fail_msg("parse: %d:%d: %s", d.line, d.col, d.message);
+    scn_run_opts_t opts = {.strategy = strategy, .seed = seed};
+    scn_result_t *r = NULL;
+    assert_int_equal(scn_run(m, &opts, &r), 0);
+    scn_verdict_t v;
+    assert_int_equal(scn_check(m, r, &v), 0);
+    o->kind = v.kind;
+    snprintf(o->why, sizeof(o->why), "%s", v.why);
+    for (size_t i = 0; i < v.n_details; i++) {
+        strncat(o->details, v.details[i], sizeof(o->details) - strlen(o->details) - 2);
+        strcat(o->details, "\n");
+    }
+    o->failed_line = v.failed ? v.failed->pos.line : 0;
+    o->trace = scn_trace_text(r);
+    o->n_events = r->n_events;
+    scn_verdict_free(&v);
+    scn_result_free(r);
+    scn_model_free(m);
+}
+
+static void done(outcome_t *o) { free(o->trace); }
+
+static const char stop_during_kill[] =
+    "event go\n"
+    "service svc max_workers=2\n"
+    "  dependency db\n"
+    "    kill: sleep 5ms\n"
+    "  entrypoint rpc method=slow\n"
+    "  method slow: wait go; return \"done\"\n"
+    "actor runner: start; fire rpc\n"
+    "actor killer at 1ms: kill Boom(\"disk on fire\")\n"
+    "actor stopper at 2ms: stop\n"
+    "actor waiter: wait\n"
+    "expect\n"
+    "  wait raises Boom \"disk on fire\"\n"
+    "  stop returns\n"
+    "  log debug \"already being killed svc\"\n"
+    "  never db.stop\n"
+    "  rpc.kill then worker svc.slow.1 killed then db.kill then state svc dead*\n"
+    "  final dead\n";
+
+static void test_pass(void **s)
+{
+    (void)s;
+    outcome_t o;
+    run_text(stop_during_kill, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_PASS);
+    assert_true(o.n_events > 0);
+    done(&o);
+}
+
+static void test_failing_expectation_says_why(void **s)
+{
+    (void)s;
+    char text[4096];
+    snprintf(text, sizeof(text), "%s  db.stop\n", stop_during_kill);
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_FAIL);
+    assert_int_equal(o.failed_line, 18);
+    assert_string_equal(o.why, "no event matched `db.stop`");
+    /* The details list the call events that did happen. */
+    assert_non_null(strstr(o.details, "call db.kill"));
+    done(&o);
+}
+
+static void test_wrong_error_type_fails(void **s)
+{
+    (void)s;
+    char text[4096];
+    snprintf(text, sizeof(text), "%s", stop_during_kill);
+    char *p = strstr(text, "wait raises Boom \"disk on fire\"");
+    memcpy(p, "wait returns                   ", 31);
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_FAIL);
+    assert_string_equal(o.why, "actor waiter's wait raised Boom: disk on fire "
+                               "(expected it to return)");
+    done(&o);
+}
+
+static void test_never_after_fails_with_events(void **s)
+{
+    (void)s;
+    const char *text = "service svc\n"
+                       "  dependency db\n"
+                       "actor a: start; stop; mark late\n"
+                       "expect\n"
+                       "  never mark late after state svc dead\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_FAIL);
+    assert_non_null(strstr(o.why, "mark late"));
+    assert_non_null(strstr(o.why, "came after"));
+    assert_non_null(strstr(o.why, "state svc dead"));
+    done(&o);
+}
+
+static void test_expected_hang_passes(void **s)
+{
+    (void)s;
+    const char *text = "service svc\n"
+                       "  entrypoint go method=suicide\n"
+                       "  method suicide: kill Boom(\"from inside\")\n"
+                       "actor a: start; fire go\n"
+                       "actor waiter: wait\n"
+                       "expect\n"
+                       "  final hung\n"
+                       "  actor waiter blocked\n"
+                       "  never state svc dead*\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_PASS);
+    done(&o);
+}
+
+static void test_unexpected_hang_is_hung(void **s)
+{
+    (void)s;
+    const char *text = "event go\n"
+                       "service svc\n"
+                       "actor a: wait go\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_HUNG);
+    assert_non_null(strstr(o.why, "1 thread(s) blocked"));
+    assert_non_null(strstr(o.details, "a: event go"));
+    done(&o);
+}
+
+static void test_expected_hang_that_finishes_fails(void **s)
+{
+    (void)s;
+    const char *text = "service svc\n"
+                       "actor a: start; stop\n"
+                       "expect\n"
+                       "  final hung\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_FAIL);
+    assert_string_equal(o.why, "expected the run to hang, but every thread finished");
+    done(&o);
+}
+
+static void test_livelock_hits_limit(void **s)
+{
+    (void)s;
+    const char *text = "limit time 20ms\n"
+                       "service svc\n"
+                       "actor a: every 1ms: yield\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_HUNG);
+    assert_non_null(strstr(o.why, "limit"));
+    done(&o);
+}
+
+static void test_managed_thread_error_kills_container(void **s)
+{
+    (void)s;
+    /* spec 4.2 test 13 */
+    const char *text = "service svc\n"
+                       "actor a: start; spawn boom: raise Exception(\"foobar\")\n"
+                       "actor w: wait\n"
+                       "expect\n"
+                       "  wait raises Exception \"foobar\"\n"
+                       "  log critical \"boom thread exited with error\"\n"
+                       "  final dead\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    if (o.kind != SCN_PASS)
+        fail_msg("%s\n%s", o.why, o.details);
+    done(&o);
+}
+
+static void test_expected_error_logged_as_warning(void **s)
+{
+    (void)s;
+    const char *text = "service svc\n"
+                       "  entrypoint rpc expected=Late\n"
+                       "  method rpc: raise Late(\"slow\")\n"
+                       "actor a: start; fire rpc as w; wait thread w; stop\n"
+                       "expect\n"
+                       "  log warning \"(expected) error handling worker svc.rpc.1: slow\"\n"
+                       "  at most 0 log error\n"
+                       "  actor a returns\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    if (o.kind != SCN_PASS)
+        fail_msg("%s\n%s", o.why, o.details);
+    done(&o);
+}
+
+static void test_collector_stop_waits_for_providers(void **s)
+{
+    (void)s;
+    const char *text =
+        "service svc\n"
+        "  entrypoint rpc\n"
+        "    start: register consumer\n"
+        "    stop: sleep 3ms; unregister consumer\n"
+        "    extension consumer shared collector\n"
+        "      stop: mark consumer-stopped\n"
+        "  method rpc\n"
+        "actor a: start; stop\n"
+        "expect\n"
+        "  call rpc.stop then mark consumer-stopped\n"
+        "  stop returns\n"
+        "  no leftover threads\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    if (o.kind != SCN_PASS)
+        fail_msg("%s\n%s", o.why, o.details);
+    done(&o);
+}
+
+static void test_catch_swallows(void **s)
+{
+    (void)s;
+    const char *text = "service svc\n"
+                       "  entrypoint rpc\n"
+                       "  method rpc\n"
+                       "actor a: start; kill; fire rpc catch ContainerBeingKilled; mark later\n"
+                       "expect\n"
+                       "  mark caught \"ContainerBeingKilled*\" then mark later\n"
+                       "  fire raises ContainerBeingKilled\n"
+                       "  actor a returns\n";
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    if (o.kind != SCN_PASS)
+        fail_msg("%s\n%s", o.why, o.details);
+    done(&o);
+}
+
+static void test_same_inputs_same_trace(void **s)
+{
+    (void)s;
+    outcome_t a, b;
+    run_text(stop_during_kill, SIM_STRATEGY_FIFO, 0, &a);
+    run_text(stop_during_kill, SIM_STRATEGY_FIFO, 0, &b);
+    assert_string_equal(a.trace, b.trace);
+    done(&a);
+    done(&b);
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        run_text(stop_during_kill, SIM_STRATEGY_RANDOM, seed, &a);
+        run_text(stop_during_kill, SIM_STRATEGY_RANDOM, seed, &b);
+        assert_string_equal(a.trace, b.trace);
+        assert_int_equal(scn_fnv1a(a.trace, strlen(a.trace)),
+                         scn_fnv1a(b.trace, strlen(b.trace)));
+        done(&a);
+        done(&b);
+    }
+}
+
+static void test_json_escapes_strings(void **s)
+{
+    (void)s;
+    const char *text = "service svc\n"
+                       "actor a: mark \"q\\\"uote\" \"tab\\there\\nnl\\\\\"\n"
+                       "expect\n"
+                       "  mark \"q\\\"uote\"\n";
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    assert_int_equal(scn_parse("j.scn", text, strlen(text), &m, &d), 0);
+    scn_result_t *r = NULL;
+    assert_int_equal(scn_run(m, NULL, &r), 0);
+    scn_verdict_t v;
+    assert_int_equal(scn_check(m, r, &v), 0);
+    assert_int_equal(v.kind, SCN_PASS);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    scn_reporter_t rp = {.out = f, .err = f, .json = 1, .trace = 1};
+    scn_report_result(&rp, "j.scn", m, r, &v);
+    fclose(f);
+    assert_non_null(strstr(buf, "\"subject\":\"q\\\"uote\",\"detail\":\"tab\\there\\nnl\\\\\""));
+    assert_non_null(strstr(buf, "\"verdict\":\"PASS\""));
+    free(buf);
+    /* The text trace keeps one event per line. */
+    char *t = scn_trace_text(r);
+    assert_non_null(strstr(t, "tab\\there\\nnl\\"));
+    free(t);
+    scn_verdict_free(&v);
+    scn_result_free(r);
+    scn_model_free(m);
+}
+
+static void test_text_report_lines(void **s)
+{
+    (void)s;
+    char text[4096];
+    snprintf(text, sizeof(text), "%s  db.stop\n", stop_during_kill);
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    assert_int_equal(scn_parse("x.scn", text, strlen(text), &m, &d), 0);
+    scn_result_t *r = NULL;
+    assert_int_equal(scn_run(m, NULL, &r), 0);
+    scn_verdict_t v;
+    assert_int_equal(scn_check(m, r, &v), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    scn_reporter_t rp = {.out = f, .err = f};
+    scn_report_result(&rp, "x.scn", m, r, &v);
+    scn_report_summary(&rp);
+    fclose(f);
+    assert_true(strncmp(buf, "FAIL  x.scn:18: db.stop \xe2\x80\x94 no event matched `db.stop`\n",
+                        strlen("FAIL  x.scn:18: db.stop \xe2\x80\x94 no event matched `db.stop`\n")) == 0);
+    assert_non_null(strstr(buf, "\n0 passed, 1 failed\n"));
+    free(buf);
+    scn_verdict_free(&v);
+    scn_result_free(r);
+    scn_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pass),
+        cmocka_unit_test(test_failing_expectation_says_why),
+        cmocka_unit_test(test_wrong_error_type_fails),
+        cmocka_unit_test(test_never_after_fails_with_events),
+        cmocka_unit_test(test_expected_hang_passes),
+        cmocka_unit_test(test_unexpected_hang_is_hung),
+        cmocka_unit_test(test_expected_hang_that_finishes_fails),
+        cmocka_unit_test(test_livelock_hits_limit),
+        cmocka_unit_test(test_managed_thread_error_kills_container),
+        cmocka_unit_test(test_expected_error_logged_as_warning),
+        cmocka_unit_test(test_collector_stop_waits_for_providers),
+        cmocka_unit_test(test_catch_swallows),
+        cmocka_unit_test(test_same_inputs_same_trace),
+        cmocka_unit_test(test_json_escapes_strings),
+        cmocka_unit_test(test_text_report_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
