@@ -30,14 +30,14 @@ static int handle_thread_exited(ctr_container_t *c, sim_thread_t *t,
     }
     if (sim_error_code(err) == SIM_EKILLED) {
         sim_trace(w, kind, label, "killed");
-        ctr__log(w, "debug", "%s thread killed by container",
-                 sim_thread_name(t));
+        /* The reference formats the container here, not the thread. */
+        ctr__log(w, "debug", "%s thread killed by container", c->name);
         return 0;
     }
     sim_trace(w, kind, label, "error:%s", err->type);
     if (err->flags & SIM_ERR_BASE)
         return sim_raise(w, err);
-    ctr__log(w, "critical", "%s thread exited with error", sim_thread_name(t));
+    ctr__log(w, "critical", "%s thread exited with error", c->name);
     return ctr_container_kill(c, err);
 }
 

@@ -17,25 +17,31 @@
 
 #include <string.h>
 
-/* "id=N" without printf: spawn is on the benchmark's hot path. */
+/* "id=N" without printf or string calls: spawn is on the benchmark's hot
+ * path. */
 static const char *id_detail(sim_world_t *w, unsigned id, int inl)
 {
-    char buf[32], *p = buf + sizeof buf;
-    const char *tail = inl ? " inline" : "";
-    size_t tl = strlen(tail), n;
-    char *out;
+    static const char tail[] = " inline";
+    char digits[12], *out, *o;
+    int n = 0;
+    size_t i;
 
     do {
-        *--p = (char)('0' + id % 10);
+        digits[n++] = (char)('0' + id % 10);
         id /= 10;
     } while (id != 0);
-    n = (size_t)(buf + sizeof buf - p);
-    out = sim__arena_alloc(&w->arena, 3 + n + tl + 1);
+    out = sim__arena_alloc(&w->arena, 3 + (size_t)n + sizeof tail);
     if (out == NULL)
         return "";
-    memcpy(out, "id=", 3);
-    memcpy(out + 3, p, n);
-    memcpy(out + 3 + n, tail, tl + 1);
+    o = out;
+    *o++ = 'i';
+    *o++ = 'd';
+    *o++ = '=';
+    while (n > 0)
+        *o++ = digits[--n];
+    for (i = 0; inl && i < sizeof tail - 1; i++)
+        *o++ = tail[i];
+    *o = '\0';
     return out;
 }
 
@@ -44,15 +50,17 @@ static int thread_new(sim_world_t *w, const char *name, sim_thread_t **out)
 {
     sim_thread_t *t;
 
-    if (w->nthreads == w->threads_cap &&
-        sim__grow((void **)&w->threads, &w->threads_cap, w->nthreads + 1,
-                  sizeof *w->threads, 16) < 0)
-        return SIM_ENOMEM;
     /* Every thread can be queued or be a waiter at once: keep the run queue
      * and the scratch array big enough that wake-ups cannot fail. */
-    if (sim__rq_reserve(w, 2 * (w->nthreads + 1) + 16) < 0 ||
-        sim__scratch_reserve(w, w->nthreads + 1) < 0)
-        return SIM_ENOMEM;
+    if (SIM_UNLIKELY(w->nthreads == w->threads_cap ||
+                     2 * (w->nthreads + 1) + 16 > w->rq_cap ||
+                     w->nthreads + 1 > w->scratch_cap)) {
+        if (sim__grow((void **)&w->threads, &w->threads_cap, w->nthreads + 1,
+                      sizeof *w->threads, 16) < 0 ||
+            sim__rq_reserve(w, 2 * (w->nthreads + 1) + 16 - w->rq_len) < 0 ||
+            sim__scratch_reserve(w, w->nthreads + 1) < 0)
+            return SIM_ENOMEM;
+    }
     t = sim__arena_alloc(&w->arena, sizeof *t);
     if (t == NULL)
         return SIM_ENOMEM;

@@ -40,12 +40,14 @@ int sim_world_new(const sim_config_t *cfg, sim_world_t **out)
         w->stacks = &w->own_stacks;
     }
     w->cfg.stack_size = w->stacks->stack_size;
-    if (sim__rq_reserve(w, 64) < 0)
+    /* Sized for a typical scenario (up to ~64 threads) so that a run does
+     * not reallocate; everything grows geometrically past that. */
+    if (sim__rq_reserve(w, 256) < 0)
         goto fail;
-    if (sim__grow((void **)&w->threads, &w->threads_cap, 16,
-                  sizeof *w->threads, 16) < 0)
+    if (sim__grow((void **)&w->threads, &w->threads_cap, 64,
+                  sizeof *w->threads, 64) < 0)
         goto fail;
-    if (sim__scratch_reserve(w, 16) < 0)
+    if (sim__scratch_reserve(w, 64) < 0)
         goto fail;
     if (sim__grow((void **)&w->choices, &w->choices_cap, 256,
                   sizeof *w->choices, 256) < 0)

@@ -535,7 +535,7 @@ static void test_handle_killed_worker(void **state)
     assert_int_equal(run_ok(), SIM_OK);
     assert_int_equal(tc.rc[4], 1);
     assert_string_equal(last(tc.w, "log", "debug")->detail,
-                        "test-service.ham.1 thread killed by container");
+                        "test-service thread killed by container");
     assert_false(ctr_container_dead(tc.c));
     assert_int_equal(ctr_container_worker_count(tc.c), 0);
     expect_seq(tc.w, "worker", "test-service.ham.1", 0,
@@ -564,7 +564,7 @@ static void test_spawned_thread_kills_container(void **state)
     assert_int_equal(run_ok(), SIM_OK);
     assert_int_equal(tc.rc[1], SIM_ERAISED);
     assert_string_equal(tc.err[1]->message, "foobar");
-    LOGS(tc.w, "critical", "raise_foobar thread exited with error");
+    LOGS(tc.w, "critical", "test-service thread exited with error");
     LOGS(tc.w, "info", "killing test-service due to foobar");
     assert_non_null(last(tc.w, "state", "test-service"));
     assert_string_equal(last(tc.w, "state", "test-service")->detail,
@@ -608,7 +608,7 @@ static void test_spawned_thread_causes_container_to_kill_other_thread(
     assert_int_equal(tc.rc[4], 1);
     LOGS(tc.w, "warning", "killing 1 managed thread(s)",
          "killing managed thread `wait_forever`");
-    LOGS(tc.w, "critical", "<unknown> thread exited with error");
+    LOGS(tc.w, "critical", "test-service thread exited with error");
     teardown_all();
 }
 
@@ -633,8 +633,8 @@ static void test_container_only_killed_once(void **state)
     assert_int_equal(run_ok(), SIM_OK);
     assert_ptr_equal(tc.err[1], tc.fixed);
     /* kill was called twice with the error; the cleanup ran once */
-    LOGS(tc.w, "critical", "a thread exited with error",
-         "b thread exited with error");
+    LOGS(tc.w, "critical", "test-service thread exited with error",
+         "test-service thread exited with error");
     LOGS(tc.w, "info", "killing test-service due to foobar");
     LOGS(tc.w, "debug", "starting test-service",
          "already killing test-service ... waiting for death");
@@ -669,11 +669,11 @@ static void expect_managed_kill_logs(void)
     size_t b = find_from(tc.w, a, "log", "warning",
                          "killing managed thread `sleep_forever`");
     size_t c = find_from(tc.w, b, "log", "debug",
-                         "sleep_forever thread killed by container");
+                         "test-service thread killed by container");
     size_t d = find_from(tc.w, c, "log", "warning",
                          "killing managed thread `sleep_forever`");
     size_t e = find_from(tc.w, d, "log", "debug",
-                         "sleep_forever thread killed by container");
+                         "test-service thread killed by container");
     assert_true(a != NOT_FOUND && b != NOT_FOUND && c != NOT_FOUND &&
                 d != NOT_FOUND && e != NOT_FOUND);
     LOGS(tc.w, "warning", "killing 2 managed thread(s)",
@@ -691,8 +691,8 @@ static void test_container_stop_kills_remaining_managed_threads(void **state)
     assert_int_equal(tc.rc[1], 0);
     expect_managed_kill_logs();
     LOGS(tc.w, "debug", "starting test-service", "stopping test-service",
-         "sleep_forever thread killed by container",
-         "sleep_forever thread killed by container");
+         "test-service thread killed by container",
+         "test-service thread killed by container");
     teardown_all();
 }
 
@@ -707,8 +707,8 @@ static void test_container_kill_kills_remaining_managed_threads(void **state)
     expect_managed_kill_logs();
     LOGS(tc.w, "info", "killing test-service");
     LOGS(tc.w, "debug", "starting test-service",
-         "sleep_forever thread killed by container",
-         "sleep_forever thread killed by container");
+         "test-service thread killed by container",
+         "test-service thread killed by container");
     teardown_all();
 }
 
@@ -867,7 +867,7 @@ static void check_hook_error_kills(const char *hook, const char *const *calls)
     expect_ext_calls(tc.w, "spam", calls);
     expect_seq(tc.w, "worker", "test-service.ham.1", 0,
                SEQ("spawn", "start", "error:Exception"));
-    LOGS(tc.w, "critical", "test-service.ham.1 thread exited with error");
+    LOGS(tc.w, "critical", "test-service thread exited with error");
     assert_true(ctr_container_dead(tc.c));
     teardown_all();
 }
@@ -1244,7 +1244,7 @@ static void test_stop_sequence_order(void **state)
     i = find_from(tc.w, i, "call", "shared.stop", NULL);
     i = find_from(tc.w, i, "log", "warning", "killing 1 managed thread(s)");
     i = find_from(tc.w, i, "log", "warning", "killing managed thread `sleeper`");
-    i = find_from(tc.w, i, "log", "debug", "sleeper thread killed by container");
+    i = find_from(tc.w, i, "log", "debug", "test-service thread killed by container");
     i = find_from(tc.w, i, "state", "test-service", "unstarted");
     i = find_from(tc.w, i, "state", "test-service", "dead");
     assert_true(i != NOT_FOUND);
@@ -1291,7 +1291,7 @@ static void test_kill_sequence_order(void **state)
     i = find_from(tc.w, i, "log", "warning",
                   "killing active worker for test-service.ham.1");
     i = find_from(tc.w, i, "log", "debug",
-                  "test-service.ham.1 thread killed by container");
+                  "test-service thread killed by container");
     ep2 = i;
     i = find_from(tc.w, i, "call", "spam.kill", NULL);
     i = find_from(tc.w, i, "call", "ham.kill", NULL);
@@ -1300,7 +1300,7 @@ static void test_kill_sequence_order(void **state)
     i = find_from(tc.w, i, "call", "shared.kill", NULL);
     i = find_from(tc.w, i, "log", "warning", "killing 1 managed thread(s)");
     i = find_from(tc.w, i, "log", "warning", "killing managed thread `sleeper`");
-    i = find_from(tc.w, i, "log", "debug", "sleeper thread killed by container");
+    i = find_from(tc.w, i, "log", "debug", "test-service thread killed by container");
     i = find_from(tc.w, i, "state", "test-service", "unstarted");
     i = find_from(tc.w, i, "state", "test-service", "dead:Boom: disk on fire");
     assert_true(i != NOT_FOUND);
@@ -1761,7 +1761,7 @@ static void test_entrypoint_kill_of_crashing_thread_hangs(void **state)
     if (getenv("CTR_DUMP"))
         dump_trace(tc.w);
     assert_int_equal(tc.rc[7], SIM_EHUNG);
-    LOGS(tc.w, "critical", "timer thread exited with error");
+    LOGS(tc.w, "critical", "test-service thread exited with error");
     LOGS(tc.w, "info", "killing test-service due to tick failed");
     /* ham.kill's helper killed the timer thread while that thread ran
      * kill() in its exit link: GreenletExit aborted the kill there */

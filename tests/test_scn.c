@@ -198,7 +198,7 @@ static void test_managed_thread_error_kills_container(void **s)
                        "actor w: wait\n"
                        "expect\n"
                        "  wait raises Exception \"foobar\"\n"
-                       "  log critical \"boom thread exited with error\"\n"
+                       "  log critical \"svc thread exited with error\"\n"
                        "  final dead\n";
     outcome_t o;
     run_text(text, SIM_STRATEGY_FIFO, 0, &o);
