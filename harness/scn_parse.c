@@ -818,8 +818,8 @@ static int parse_service(parser_t *p, size_t li)
 
 static const char *const trace_kinds[] = {
     "spawn", "run",  "yield", "sleep", "block", "wake",  "kill",   "exit",
-    "link",  "send", "hung",  "log",   "call",  "ret",   "state",  "worker",
-    "mark",  "step", "*",     NULL,
+    "link",  "send", "hung",  "crash", "log",   "call",  "ret",   "state",
+    "worker", "managed", "host", "mark", "step", "*",   NULL,
 };
 
 static int is_trace_kind(const char *w)

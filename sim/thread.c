@@ -49,15 +49,16 @@ static const char *id_detail(sim_world_t *w, unsigned id, int inl)
 static int thread_new(sim_world_t *w, const char *name, sim_thread_t **out)
 {
     sim_thread_t *t;
-
     /* Every thread can be queued or be a waiter at once: keep the run queue
      * and the scratch array big enough that wake-ups cannot fail. */
+    size_t slack = 2 * (w->nthreads + 1) + 16;
+
     if (SIM_UNLIKELY(w->nthreads == w->threads_cap ||
-                     2 * (w->nthreads + 1) + 16 > w->rq_cap ||
+                     w->rq_len + slack > w->rq_cap ||
                      w->nthreads + 1 > w->scratch_cap)) {
         if (sim__grow((void **)&w->threads, &w->threads_cap, w->nthreads + 1,
                       sizeof *w->threads, 16) < 0 ||
-            sim__rq_reserve(w, 2 * (w->nthreads + 1) + 16 - w->rq_len) < 0 ||
+            sim__rq_reserve(w, slack) < 0 ||
             sim__scratch_reserve(w, w->nthreads + 1) < 0)
             return SIM_ENOMEM;
     }
