@@ -25,7 +25,7 @@ suites=(build/tests/test_*)
 for exe in "${suites[@]}"; do
     [ -f "$exe" ] && [ -x "$exe" ] || continue
     echo "== ${exe#build/tests/}"
-    "$exe" 2>&1 || status=1
+    CSIM_BIN="$PWD/build/csim" "$exe" 2>&1 || status=1
 done
 [ ${#suites[@]} -gt 0 ] || echo "== no cmocka suites built yet"
 

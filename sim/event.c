@@ -179,6 +179,60 @@ int sim_event_wait(sim_world_t *w, sim_event_t *e, const void **value)
     return sim__event_wait(w, e, value);
 }
 
+int sim_event_wait_timeout(sim_world_t *w, sim_event_t *e,
+                           sim_time_t timeout, const void **value,
+                           int *timed_out)
+{
+    sim_thread_t *t;
+    char buf[32];
+    int rc;
+
+    if (value != NULL)
+        *value = NULL;
+    if (timed_out != NULL)
+        *timed_out = 0;
+    if (w == NULL || e == NULL || timeout <= 0)
+        return SIM_EINVAL;
+    if (e->ready)
+        return sim__event_wait(w, e, value);
+    t = w->current;
+    if (t == NULL)
+        return SIM_ESTATE;
+    sim__format_time(timeout, buf, sizeof buf);
+    sim__trace_raw(w, "block", t->name,
+                   sim__arena_printf(&w->arena, "%s (timeout %s)",
+                                     event_desc(w, e), buf));
+    sim__begin_wait(w, t, SIM__WAIT_EVENT, e);
+    t->wait_until = w->now + timeout;
+    if (sim__timer_add(w, t, t->wait_until) < 0) {
+        t->wait_kind = SIM__WAIT_NONE;
+        t->wait_obj = NULL;
+        if (t->state != SIM_THREAD_EXITING)
+            t->state = SIM_THREAD_RUNNING;
+        return SIM_ENOMEM;
+    }
+    t->timed = 1;
+    t->timed_out = 0;
+    sim__waitq_push(&e->waiters, t);
+    rc = sim__suspend(w, t);
+    t->timed = 0;
+    if (rc < 0) {
+        if (t->wq != NULL)
+            sim__waitq_remove(t->wq, t);
+        t->timed_out = 0;
+        return rc;
+    }
+    if (t->timed_out) {
+        t->timed_out = 0;
+        if (timed_out != NULL)
+            *timed_out = 1;
+        return 0;
+    }
+    if (value != NULL)
+        *value = t->wake_value;
+    return t->wake_err != NULL ? sim_raise(w, t->wake_err) : 0;
+}
+
 int sim_event_ready(const sim_event_t *e)
 {
     return e->ready;

@@ -149,6 +149,8 @@ struct sim_thread {
     int suspended;    /* switched out after having started */
     int resolving;    /* eventlet's _resolving_links */
     int crashed;
+    int timed;        /* an event wait that also has a timeout timer */
+    int timed_out;    /* that timer fired first */
     const char *name;
     sim_thread_fn fn;
     void *arg;
@@ -242,6 +244,9 @@ int sim__rq_push_thread(sim_world_t *w, sim_thread_t *t);
 /* Make room for `extra` more entries, so the pushes cannot fail. */
 int sim__rq_reserve(sim_world_t *w, size_t extra);
 int sim__scratch_reserve(sim_world_t *w, size_t n);
+/* Arm a timer that wakes the running thread t at `due` (t must already be in
+ * its wait: sim__begin_wait). */
+int sim__timer_add(sim_world_t *w, sim_thread_t *t, sim_time_t due);
 int sim__rq_push_call(sim_world_t *w, void (*fn)(sim_world_t *, void *),
                       void *arg);
 /* Forget t's outstanding wake-ups (queue entry, timer): it is being resumed

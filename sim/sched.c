@@ -311,7 +311,22 @@ static sim__timer_t heap_pop(sim_world_t *w)
 
 static inline int timer_live(const sim__timer_t *tm)
 {
-    return tm->t->gen == tm->gen && tm->t->wait_kind == SIM__WAIT_SLEEP;
+    const sim_thread_t *t = tm->t;
+
+    return t->gen == tm->gen &&
+           (t->wait_kind == SIM__WAIT_SLEEP ||
+            (t->timed && t->wait_kind == SIM__WAIT_EVENT));
+}
+
+int sim__timer_add(sim_world_t *w, sim_thread_t *t, sim_time_t due)
+{
+    sim__timer_t tm;
+
+    tm.due = due;
+    tm.seq = w->timer_seq++;
+    tm.t = t;
+    tm.gen = t->gen;
+    return heap_push(w, tm);
 }
 
 int sim__scratch_reserve(sim_world_t *w, size_t n)
@@ -350,6 +365,16 @@ static int fire_timers(sim_world_t *w)
         sim_thread_t *t = w->scratch[j];
         memmove(&w->scratch[j], &w->scratch[j + 1], (k - j - 1) * sizeof *w->scratch);
         k--;
+        if (t->wait_kind == SIM__WAIT_EVENT) {
+            /* An event wait's timeout: eventlet's Timeout throws into the
+             * waiter, which leaves the event's waiter set. */
+            if (t->wq != NULL)
+                sim__waitq_remove(t->wq, t);
+            t->timed_out = 1;
+            if (sim__wake(w, t, "timeout") < 0)
+                return SIM_ENOMEM;
+            continue;
+        }
         if (sim__wake(w, t, "timer") < 0)
             return SIM_ENOMEM;
     }

@@ -208,6 +208,13 @@ int sim_event_send(sim_world_t *w, sim_event_t *e, const void *value,
                    const sim_error_t *err);
 /* Returns at once when ready.  Raises the sent error, if any. */
 int sim_event_wait(sim_world_t *w, sim_event_t *e, const void **value);
+/* eventlet's `with Timeout(timeout, exception=False): e.wait()`: as
+ * sim_event_wait, but a timer armed for `timeout` (> 0) virtual ns ends the
+ * wait first if the event is not sent by then; *timed_out (optional) tells
+ * which.  A timed-out wait returns 0. */
+int sim_event_wait_timeout(sim_world_t *w, sim_event_t *e,
+                           sim_time_t timeout, const void **value,
+                           int *timed_out);
 int sim_event_ready(const sim_event_t *e);
 /* Only after a send: makes the event unsent again. */
 int sim_event_reset(sim_world_t *w, sim_event_t *e);

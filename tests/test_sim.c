@@ -654,6 +654,72 @@ static void test_event_reset_only_after_send(void **state)
     assert_string_equal(LOG, "w:0:2");
 }
 
+/* eventlet's `with Timeout(5ms, exception=False): ev.wait()` */
+static int body_wait_timeout(sim_world_t *w, void *arg)
+{
+    const void *v = NULL;
+    int timed_out = -1;
+    char tb[32];
+    int rc = sim_event_wait_timeout(w, arg, SIM_MS(5), &v, &timed_out);
+
+    sim_time_format(sim_now(w), tb, sizeof tb);
+    logf_("%s:%d:%s:%s@%s", cur(w), rc, timed_out ? "timeout" : "sent",
+          rc == 0 && v ? (const char *)v : "-", tb);
+    return rc;
+}
+
+static int body_send_after(sim_world_t *w, void *arg)
+{
+    assert_int_equal(sim_sleep(w, (sim_time_t)(intptr_t)arg), 0);
+    logf_("send");
+    return sim_event_send(w, g_ev, "v", NULL);
+}
+
+static void test_event_wait_timeout_expires(void **state)
+{
+    (void)state;
+    assert_int_equal(sim_event_new(W, "go", &g_ev), 0);
+    spawn("w", body_wait_timeout, g_ev);
+    spawn("s", body_send_after, (void *)(intptr_t)SIM_MS(7));
+    assert_int_equal(sim_run(W), SIM_OK);
+    /* The waiter left the event's waiters: the later send wakes nobody. */
+    assert_string_equal(LOG, "w:0:timeout:-@5ms send");
+    assert_true(trace_has("wake", "w", "timeout"));
+}
+
+static void test_event_wait_timeout_sent_first(void **state)
+{
+    (void)state;
+    assert_int_equal(sim_event_new(W, "go", &g_ev), 0);
+    spawn("w", body_wait_timeout, g_ev);
+    spawn("s", body_send_after, (void *)(intptr_t)SIM_MS(2));
+    assert_int_equal(sim_run(W), SIM_OK);
+    /* The dead timeout timer neither wakes w again nor moves the clock. */
+    assert_string_equal(LOG, "send w:0:sent:v@2ms");
+    assert_int_equal(sim_now(W), SIM_MS(2));
+    assert_int_equal(sim_event_wait_timeout(W, g_ev, 0, NULL, NULL),
+                     SIM_EINVAL);
+}
+
+static int body_kill_after_1ms(sim_world_t *w, void *arg)
+{
+    assert_int_equal(sim_sleep(w, SIM_MS(1)), 0);
+    return sim_thread_kill(w, arg, NULL);
+}
+
+static void test_event_wait_timeout_killed(void **state)
+{
+    sim_thread_t *t;
+
+    (void)state;
+    assert_int_equal(sim_event_new(W, "go", &g_ev), 0);
+    t = spawn("w", body_wait_timeout, g_ev);
+    spawn("k", body_kill_after_1ms, t);
+    assert_int_equal(sim_run(W), SIM_OK);
+    assert_string_equal(LOG, "w:-1:sent:-@1ms");
+    assert_int_equal(sim_now(W), SIM_MS(1));
+}
+
 /* ---------------------------------------------------------------- semaphore */
 
 static sim_sem_t *g_sem;
@@ -1309,6 +1375,9 @@ int main(void)
         T(test_event_second_send_raises_assertion),
         T(test_event_wait_returns_at_once_when_ready),
         T(test_event_reset_only_after_send),
+        T(test_event_wait_timeout_expires),
+        T(test_event_wait_timeout_sent_first),
+        T(test_event_wait_timeout_killed),
         T(test_sem_fifo_fairness),
         T(test_sem_killed_waiter_passes_slot_on),
         T(test_pool_spawn_blocks_when_full),
