@@ -34,7 +34,8 @@ for f in "${files[@]}"; do
     for b in "${bins[@]}"; do
         for i in 1 2; do
             out=$tmp/$compared.$i.$(basename "$b")
-            "$b" run "$mode" "$f" >"$out" 2>&1
+            # stdout only: sanitizer builds add notes of their own on stderr
+            "$b" run "$mode" "$f" >"$out" 2>/dev/null
             echo "exit status $?" >>"$out"
             if [ -z "$ref" ]; then
                 ref=$out
