@@ -94,10 +94,20 @@ typedef enum {
 const char *scn_step_name(scn_step_kind_t k);
 
 typedef struct scn_errspec {
-    const char *type;    /* NULL = none */
+    const char *type;    /* NULL = none (or a named error, see ref) */
     const char *message; /* NULL = "" when raising, any when matching */
+    const char *ref;     /* a named error (`error NAME = ...`), or NULL */
+    int ref_index;       /* its index in scn_model_t.errors (resolved) */
     scn_pos_t pos;
 } scn_errspec_t;
+
+/* `error NAME = TYPE("message")`: one error object per run, raised by
+ * `raise NAME` and matched by identity in `raises NAME`. */
+typedef struct scn_named_error {
+    const char *name;
+    scn_pos_t pos;
+    scn_errspec_t spec; /* type and message */
+} scn_named_error_t;
 
 struct scn_service;
 
@@ -111,7 +121,7 @@ typedef struct scn_step {
     const char *svc_name; /* target service as written (NULL = default) */
     const struct scn_service *svc; /* resolved target; NULL = own service */
     scn_errspec_t err;    /* raise, kill */
-    sim_time_t dur;       /* sleep, every */
+    sim_time_t dur;       /* sleep, every, wait EVENT timeout D (0 = none) */
     uint64_t count;       /* repeat */
     const char *until;    /* every ... until EVENT */
     scn_pos_t until_pos;
@@ -137,6 +147,8 @@ typedef struct scn_ext {
     size_t n_expected;
     scn_step_t *hooks[SCN_HOOK_COUNT];
     int has_hook[SCN_HOOK_COUNT];
+    const struct scn_ext *repeat_of; /* an identical earlier declaration of
+                                        this shared extension, or NULL */
     struct scn_ext *subs; /* first child */
     struct scn_ext *next; /* sibling */
 } scn_ext_t;
@@ -179,6 +191,7 @@ typedef enum {
     SCN_X_SEEN = 0,   /* P, or P1 then P2 ... */
     SCN_X_NEVER,      /* never P */
     SCN_X_NEVER_AFTER, /* never P after Q: pats[0] = P, pats[1] = Q */
+    SCN_X_NEVER_BEFORE, /* never P before Q: pats[0] = P, pats[1] = Q */
     SCN_X_COUNT,      /* exactly / at least / at most N P */
     SCN_X_OP,         /* OP [SVC] returns | raises T [msg] */
     SCN_X_ACTOR,      /* actor NAME returns | raises | blocked */
@@ -220,6 +233,8 @@ typedef struct scn_model {
     size_t n_services;
     scn_actor_t *actors;
     size_t n_actors;
+    scn_named_error_t *errors; /* `error NAME = ...`, in file order */
+    size_t n_errors;
     const char **events; /* declared or sent anywhere */
     size_t n_events;
     const char **runner; /* service names in the runner */
@@ -269,11 +284,13 @@ typedef struct scn_opres {
     const scn_service_t *svc; /* NULL for runner ops */
     int raised;
     char *type, *message;
+    int named; /* index of the named error object raised, or -1 */
 } scn_opres_t;
 
 typedef struct scn_actor_res {
     int finished; /* 0 = never finished, 1 = returned, 2 = raised */
     char *type, *message;
+    int named; /* index of the named error object raised, or -1 */
 } scn_actor_res_t;
 
 typedef struct scn_svc_res {

@@ -211,28 +211,45 @@ static int check_seen(checker_t *c, const scn_expect_t *x)
     return 1;
 }
 
+/* never P; never P after Q (no P after the first Q; none at all if no Q);
+ * never P before Q (no P before the first Q; if no Q, no P at all). */
 static int check_never(checker_t *c, const scn_expect_t *x)
 {
-    size_t from = 0;
+    size_t from = 0, to = c->r->n_events;
     char qev[600] = "";
+    long q = -1;
     if (x->kind == SCN_X_NEVER_AFTER) {
-        long q = find(c->r, &x->pats[1], 0);
+        q = find(c->r, &x->pats[1], 0);
         if (q < 0)
             return 1;
         event_text(&c->r->events[q], qev, sizeof(qev));
         from = (size_t)q + 1;
+    } else if (x->kind == SCN_X_NEVER_BEFORE) {
+        q = find(c->r, &x->pats[1], 0);
+        if (q >= 0) {
+            event_text(&c->r->events[q], qev, sizeof(qev));
+            to = (size_t)q;
+        }
     }
-    long i = find(c->r, &x->pats[0], from);
+    long i = -1;
+    for (size_t j = from; j < to && i < 0; j++)
+        if (scn_pattern_match(&x->pats[0], &c->r->events[j]))
+            i = (long)j;
     if (i < 0)
         return 1;
     char ev[600];
     event_text(&c->r->events[i], ev, sizeof(ev));
     if (x->kind == SCN_X_NEVER_AFTER)
         sb_printf(&c->why, "%s came after %s", ev, qev);
+    else if (x->kind == SCN_X_NEVER_BEFORE && q >= 0)
+        sb_printf(&c->why, "%s came before %s", ev, qev);
+    else if (x->kind == SCN_X_NEVER_BEFORE)
+        sb_printf(&c->why, "matched by %s, and no event matched `%s`", ev,
+                  x->pats[1].text);
     else
         sb_printf(&c->why, "matched by %s", ev);
     size_t extra = 0;
-    for (size_t j = (size_t)i + 1; j < c->r->n_events; j++)
+    for (size_t j = (size_t)i + 1; j < to; j++)
         if (scn_pattern_match(&x->pats[0], &c->r->events[j]) &&
             extra++ < MAX_LISTED)
             event_line(c, "also: ", &c->r->events[j]);
@@ -263,29 +280,53 @@ static int check_count(checker_t *c, const scn_expect_t *x)
     return 0;
 }
 
+/* By type (and message glob), or, for a named error, by identity: the
+ * very object the run created for that name. */
 static int err_matches(const scn_errspec_t *want, const char *type,
-                       const char *message)
+                       const char *message, int named)
 {
+    if (want->ref)
+        return named == want->ref_index;
     if (strcmp(want->type, type) != 0)
         return 0;
     return !want->message || scn_glob(want->message, message ? message : "");
 }
 
-static void want_text(const scn_expect_t *x, char *buf, size_t n)
+static void want_text(const checker_t *c, const scn_expect_t *x,
+                      char *buf, size_t n)
 {
     if (x->res == SCN_R_RETURNS)
         snprintf(buf, n, "to return");
+    else if (x->err.ref)
+        snprintf(buf, n, "to raise the error object %s = %s(\"%s\")",
+                 x->err.ref, c->m->errors[x->err.ref_index].spec.type,
+                 c->m->errors[x->err.ref_index].spec.message
+                     ? c->m->errors[x->err.ref_index].spec.message
+                     : "");
     else if (x->err.message)
         snprintf(buf, n, "to raise %s \"%s\"", x->err.type, x->err.message);
     else
         snprintf(buf, n, "to raise %s", x->err.type);
 }
 
+/* "another " when an identity check failed on an error that looks the same. */
+static const char *other_object(const checker_t *c, const scn_expect_t *x,
+                                const char *type, const char *message, int named)
+{
+    if (!x->err.ref || named == x->err.ref_index)
+        return "";
+    const scn_errspec_t *e = &c->m->errors[x->err.ref_index].spec;
+    return strcmp(e->type, type) == 0 &&
+                   strcmp(e->message ? e->message : "", message) == 0
+               ? "another "
+               : "";
+}
+
 static int check_op(checker_t *c, const scn_expect_t *x)
 {
     size_t n = 0;
     char want[300];
-    want_text(x, want, sizeof(want));
+    want_text(c, x, want, sizeof(want));
     for (size_t i = 0; i < c->r->n_ops; i++) {
         const scn_opres_t *o = &c->r->ops[i];
         if (o->op != x->op || (x->svc && o->svc != x->svc))
@@ -293,12 +334,14 @@ static int check_op(checker_t *c, const scn_expect_t *x)
         n++;
         int ok = x->res == SCN_R_RETURNS
                      ? !o->raised
-                     : o->raised && err_matches(&x->err, o->type, o->message);
+                     : o->raised &&
+                           err_matches(&x->err, o->type, o->message, o->named);
         if (!ok) {
             if (o->raised)
-                sb_printf(&c->why, "actor %s's %s raised %s: %s (expected it %s)",
-                          o->actor->name, scn_step_name(o->op), o->type,
-                          o->message, want);
+                sb_printf(&c->why, "actor %s's %s raised %s%s: %s (expected it %s)",
+                          o->actor->name, scn_step_name(o->op),
+                          other_object(c, x, o->type, o->message, o->named),
+                          o->type, o->message, want);
             else
                 sb_printf(&c->why, "actor %s's %s returned (expected it %s)",
                           o->actor->name, scn_step_name(o->op), want);
@@ -332,7 +375,7 @@ static int check_actor(checker_t *c, const scn_expect_t *x)
         return 0;
     }
     char want[300];
-    want_text(x, want, sizeof(want));
+    want_text(c, x, want, sizeof(want));
     if (a->finished == 0) {
         sb_printf(&c->why, "actor %s never finished (expected it %s)", name, want);
         for (size_t i = 0; i < c->r->n_blocked; i++)
@@ -348,13 +391,14 @@ static int check_actor(checker_t *c, const scn_expect_t *x)
                   a->type, a->message);
         return 0;
     }
-    if (a->finished == 2 && err_matches(&x->err, a->type, a->message))
+    if (a->finished == 2 && err_matches(&x->err, a->type, a->message, a->named))
         return 1;
     if (a->finished == 1)
         sb_printf(&c->why, "actor %s returned (expected it %s)", name, want);
     else
-        sb_printf(&c->why, "actor %s raised %s: %s (expected it %s)", name,
-                  a->type, a->message, want);
+        sb_printf(&c->why, "actor %s raised %s%s: %s (expected it %s)", name,
+                  other_object(c, x, a->type, a->message, a->named), a->type,
+                  a->message, want);
     return 0;
 }
 
@@ -403,7 +447,8 @@ static int check_one(checker_t *c, const scn_expect_t *x)
     switch (x->kind) {
     case SCN_X_SEEN: return check_seen(c, x);
     case SCN_X_NEVER:
-    case SCN_X_NEVER_AFTER: return check_never(c, x);
+    case SCN_X_NEVER_AFTER:
+    case SCN_X_NEVER_BEFORE: return check_never(c, x);
     case SCN_X_COUNT: return check_count(c, x);
     case SCN_X_OP: return check_op(c, x);
     case SCN_X_ACTOR: return check_actor(c, x);

@@ -73,16 +73,32 @@ static const char *expand(scn_cx_t *cx, const char *s)
     return r ? r : "";
 }
 
-static const sim_error_t *make_error(scn_cx_t *cx, const scn_errspec_t *e)
+int scn__named_index(const scn_rt_t *rt, const sim_error_t *e)
 {
-    if (strcmp(e->type, "GreenletExit") == 0)
+    for (size_t i = 0; e && i < rt->m->n_errors; i++)
+        if (rt->errors[i] == e)
+            return (int)i;
+    return -1;
+}
+
+const sim_error_t *scn__new_error(sim_world_t *w, const char *type,
+                                  const char *message)
+{
+    if (strcmp(type, "GreenletExit") == 0)
         return &sim_error_exit;
     unsigned flags = 0;
-    if (strcmp(e->type, "KeyboardInterrupt") == 0 ||
-        strcmp(e->type, "SystemExit") == 0)
+    if (strcmp(type, "KeyboardInterrupt") == 0 ||
+        strcmp(type, "SystemExit") == 0)
         flags = SIM_ERR_BASE;
-    return sim_error_new(cx->rt->w, e->type,
-                         e->message ? expand(cx, e->message) : "", flags);
+    return sim_error_new(w, type, message ? message : "", flags);
+}
+
+const sim_error_t *scn__make_error(scn_cx_t *cx, const scn_errspec_t *e)
+{
+    if (e->ref)
+        return cx->rt->errors[e->ref_index];
+    return scn__new_error(cx->rt->w, e->type,
+                          e->message ? expand(cx, e->message) : "");
 }
 
 /* A plain failure (not raised inside the simulation) as a raised error, so
@@ -173,6 +189,7 @@ static void record_op(scn_cx_t *cx, const scn_step_t *s, int rc)
     o->svc = s->kind >= SCN_S_RUNNER_START ? NULL
              : s->svc                       ? s->svc
                                             : (cx->svc ? cx->svc->svc : NULL);
+    o->named = scn__named_index(rt, e);
     if (rc < 0) {
         o->raised = 1;
         o->type = strdup(e ? e->type : "?");
@@ -235,17 +252,23 @@ static int handle_result(ctr_worker_ctx_t *ctx, void *arg,
 
 /* ---------------------------------------------------------------- steps */
 
+/* nameko's Timer loop: `while True: with Timeout(interval, exception=False):
+ * should_stop.wait(); break` then the tick.  With `until EVENT` the interval
+ * is a wait for EVENT with a timeout, so a send ends the loop at once (not
+ * after the rest of the interval); without it, a plain sleep. */
 static int every(scn_cx_t *cx, const scn_step_t *s)
 {
     scn_rt_t *rt = cx->rt;
     sim_event_t *until = s->until ? find_event(rt, s->until) : NULL;
     for (;;) {
-        if (until && sim_event_ready(until))
-            return 0;
-        int rc = sim_sleep(rt->w, s->dur);
+        int rc, timed_out = 1;
+        if (until)
+            rc = sim_event_wait_timeout(rt->w, until, s->dur, NULL, &timed_out);
+        else
+            rc = sim_sleep(rt->w, s->dur);
         if (rc < 0)
             return rc;
-        if (until && sim_event_ready(until))
+        if (!timed_out)
             return 0;
         rc = scn__exec(cx, s->body);
         if (rc != 0)
@@ -268,6 +291,9 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
     case SCN_S_YIELD:
         return sim_yield(w);
     case SCN_S_WAIT_EVENT:
+        if (s->dur > 0)
+            return sim_event_wait_timeout(w, find_event(rt, s->name), s->dur,
+                                          NULL, NULL);
         return sim_event_wait(w, find_event(rt, s->name), NULL);
     case SCN_S_SEND:
         return sim_event_send(w, find_event(rt, s->name),
@@ -276,7 +302,7 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
         rc = sim_event_reset(w, find_event(rt, s->name));
         return rc < 0 ? raise_plain(cx, rc, "reset") : 0;
     case SCN_S_RAISE: {
-        const sim_error_t *e = make_error(cx, &s->err);
+        const sim_error_t *e = scn__make_error(cx, &s->err);
         return e ? sim_raise(w, e) : SIM_ENOMEM;
     }
     case SCN_S_RETURN:
@@ -339,8 +365,8 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
         break;
     case SCN_S_KILL: {
         const sim_error_t *e = NULL;
-        if (s->err.type) {
-            e = make_error(cx, &s->err);
+        if (s->err.type || s->err.ref) {
+            e = scn__make_error(cx, &s->err);
             if (!e)
                 return SIM_ENOMEM;
         }
@@ -497,6 +523,7 @@ int scn__actor_main(sim_world_t *w, void *arg)
     if (rc < 0) {
         const sim_error_t *e = sim_error_take(w);
         ar->finished = 2;
+        ar->named = scn__named_index(cx->rt, e);
         ar->type = strdup(e ? e->type : "?");
         ar->message = strdup(e ? e->message : sim_strerror(rc));
         if (!ar->type || !ar->message)

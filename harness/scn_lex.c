@@ -87,12 +87,14 @@ static int lex_line(lexer_t *lx, int lineno, const char *raw, size_t len,
     out->indent = (int)i;
     lx->toks = NULL;
     lx->n = lx->cap = 0;
+    size_t stop = len; /* where the tokens end: the line's end or a comment */
     while (i < len) {
         char c = raw[i];
         int col = (int)i + 1;
         if (c == ' ' || c == '\t' || c == '\r') {
             i++;
         } else if (c == '#') {
+            stop = i;
             break;
         } else if (c == '"') {
             char *buf = scn_arena_alloc(lx->a, len - i + 1);
@@ -169,8 +171,9 @@ static int lex_line(lexer_t *lx, int lineno, const char *raw, size_t len,
         }
     }
     *blank = lx->n == 0;
-    /* EOL sits one past the last character, for "expected ..." carets. */
-    size_t end = len;
+    /* EOL sits one past the last character before any comment, for
+     * "expected ..." carets and for the source spans of expectations. */
+    size_t end = stop;
     while (end > 0 && (raw[end - 1] == ' ' || raw[end - 1] == '\r'))
         end--;
     if (push(lx, SCN_T_EOL, "", (int)end + 1) < 0)

@@ -258,15 +258,24 @@ static int is_error_type(const char *s)
     return valid_name(s);
 }
 
-/* TYPE, TYPE "msg", TYPE("msg") or TYPE() */
-static int parse_errspec(parser_t *p, scn_errspec_t *e)
+/* TYPE, TYPE "msg", TYPE("msg") or TYPE(); with allow_ref also NAME, a
+ * named error (a lowercase word, resolved by the validator). */
+static int parse_errspec(parser_t *p, scn_errspec_t *e, int allow_ref)
 {
     char b[200];
     scn_tok_t *t = tok(p);
+    if (allow_ref && t->kind == SCN_T_WORD && !is_error_type(t->text) &&
+        valid_name(t->text) && !(t->text[0] >= 'A' && t->text[0] <= 'Z')) {
+        e->ref = t->text;
+        e->pos = pos_of(p, t);
+        advance(p);
+        return 0;
+    }
     if (t->kind != SCN_T_WORD || !is_error_type(t->text))
         return err_tok(p, t,
                        "expected an error type (a capitalised word, e.g. "
-                       "Boom), found %s",
+                       "Boom)%s, found %s",
+                       allow_ref ? " or a named error" : "",
                        describe(t, b, sizeof(b)));
     e->type = t->text;
     e->pos = pos_of(p, t);
@@ -449,6 +458,11 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
             s->kind = SCN_S_WAIT_EVENT;
             TRY(expect_name(p, "an event or service name", &s->name,
                             &s->name_pos));
+            if (is_word(tok(p), "timeout")) {
+                advance(p);
+                s->until_pos = pos_of(p, tok(p)); /* checked: events only */
+                TRY(parse_duration(p, 0, &s->dur));
+            }
         } else {
             s->kind = SCN_S_WAIT;
         }
@@ -459,7 +473,7 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
             s->text = opt_string(p);
     } else if (strcmp(w, "raise") == 0) {
         s->kind = SCN_S_RAISE;
-        TRY(parse_errspec(p, &s->err));
+        TRY(parse_errspec(p, &s->err, 1));
     } else if (strcmp(w, "return") == 0) {
         s->kind = SCN_S_RETURN;
         s->text = opt_string(p);
@@ -489,12 +503,12 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
                 if (n1->kind == SCN_T_WORD) {
                     TRY(expect_name(p, "a service name", &s->svc_name,
                                     &s->name_pos));
-                    TRY(parse_errspec(p, &s->err));
+                    TRY(parse_errspec(p, &s->err, 1));
                 } else if (n1->kind == SCN_T_STRING || is_punct(n1, '(')) {
-                    TRY(parse_errspec(p, &s->err));
+                    TRY(parse_errspec(p, &s->err, 0));
                 } else {
-                    /* kill WORD: a service or an error type, decided once
-                     * every service is known. */
+                    /* kill WORD: a service, a named error or an error
+                     * type, decided once every name is known. */
                     if (!valid_name(tok(p)->text))
                         return err_tok(p, tok(p),
                                        "expected a service or an error type, "
@@ -832,7 +846,7 @@ static int is_trace_kind(const char *w)
 
 static int is_stop_word(const scn_tok_t *t)
 {
-    return is_word(t, "then") || is_word(t, "after");
+    return is_word(t, "then") || is_word(t, "after") || is_word(t, "before");
 }
 
 static int field(parser_t *p, const char **out)
@@ -932,7 +946,7 @@ static int parse_result(parser_t *p, scn_expect_t *x, int allow_blocked)
     } else if (is_word(t, "raises")) {
         x->res = SCN_R_RAISES;
         advance(p);
-        TRY(parse_errspec(p, &x->err));
+        TRY(parse_errspec(p, &x->err, 1));
     } else if (allow_blocked && is_word(t, "blocked")) {
         x->res = SCN_R_BLOCKED;
         advance(p);
@@ -976,11 +990,12 @@ static int parse_expect_line(parser_t *p, size_t li)
             return SCN_ENOMEM;
         TRY(parse_pattern(p, &x->pats[0]));
         x->n_pats = 1;
-        if (is_word(tok(p), "after")) {
+        if (is_word(tok(p), "after") || is_word(tok(p), "before")) {
+            x->kind = is_word(tok(p), "after") ? SCN_X_NEVER_AFTER
+                                               : SCN_X_NEVER_BEFORE;
             advance(p);
             TRY(parse_pattern(p, &x->pats[1]));
             x->n_pats = 2;
-            x->kind = SCN_X_NEVER_AFTER;
         }
         TRY(expect_eol(p));
     } else if (is_word(t, "exactly") ||
@@ -1073,8 +1088,9 @@ static int parse_expect_line(parser_t *p, size_t li)
                 break;
             advance(p);
         }
-        if (is_word(tok(p), "after"))
-            return err_tok(p, tok(p), "'after' only goes with 'never P after Q'");
+        if (is_word(tok(p), "after") || is_word(tok(p), "before"))
+            return err_tok(p, tok(p), "'%s' only goes with 'never P %s Q'",
+                           tok(p)->text, tok(p)->text);
         TRY(expect_eol(p));
     }
     p->m->n_expects++;
@@ -1171,6 +1187,34 @@ static int parse_top(parser_t *p, size_t li)
             return err_tok(p, tok(p), "expected an event name");
         TRY(push_names(p, &m->events, &m->n_events, "event", 1));
         return no_children(p, li, "'event'");
+    }
+    if (strcmp(w, "error") == 0) {
+        scn_named_error_t ne;
+        memset(&ne, 0, sizeof(ne));
+        scn_tok_t *nt = tok(p);
+        if (nt->kind == SCN_T_WORD && is_error_type(nt->text))
+            return err_tok(p, nt,
+                           "an error's name is a lowercase word (the type comes "
+                           "after '=': error %c%s = %s(\"...\"))",
+                           nt->text[0] - 'A' + 'a', nt->text + 1, nt->text);
+        TRY(expect_name(p, "an error name", &ne.name, &ne.pos));
+        TRY(expect_punct(p, '=', "after the error name (error NAME = "
+                                 "TYPE(\"message\"))"));
+        TRY(parse_errspec(p, &ne.spec, 0));
+        if (strcmp(ne.spec.type, "GreenletExit") == 0)
+            return err_tok(p, &line(p)->toks[3],
+                           "GreenletExit is the kill condition and cannot be "
+                           "named");
+        TRY(expect_eol(p));
+        scn_named_error_t *na =
+            scn_arena_alloc(p->a, (m->n_errors + 1) * sizeof(*na));
+        if (!na)
+            return SCN_ENOMEM;
+        if (m->n_errors)
+            memcpy(na, m->errors, m->n_errors * sizeof(*na));
+        na[m->n_errors++] = ne;
+        m->errors = na;
+        return no_children(p, li, "'error'");
     }
     if (strcmp(w, "runner") == 0) {
         if (m->has_runner)

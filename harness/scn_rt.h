@@ -40,6 +40,7 @@ struct scn_rt {
     scn_arena_t arena; /* everything the run allocates */
     scn_svcrt_t *svcs; /* by service index */
     sim_event_t **events; /* by model event index */
+    const sim_error_t **errors; /* by model named-error index */
     ctr_runner_t *runner;
     scn_result_t *res;
     scn_named_t *named;
@@ -63,6 +64,17 @@ typedef struct scn_cx {
 /* Run a step list: 0 when it ran to the end, 1 after `return` (value in
  * cx->ret), or a negative code with an error pending. */
 int scn__exec(scn_cx_t *cx, const scn_step_t *s);
+
+/* The index of `e` among the run's named error objects, or -1. */
+int scn__named_index(const scn_rt_t *rt, const sim_error_t *e);
+
+/* A new error object; GreenletExit is the kill condition and the base
+ * errors get SIM_ERR_BASE.  NULL on allocation failure. */
+const sim_error_t *scn__new_error(sim_world_t *w, const char *type,
+                                  const char *message);
+/* Create a model error as a world error object, with substitutions in its
+ * message (a named one is the run's one object).  NULL on OOM. */
+const sim_error_t *scn__make_error(scn_cx_t *cx, const scn_errspec_t *e);
 
 extern const ctr_ext_ops_t scn__ext_ops;
 int scn__method(ctr_worker_ctx_t *ctx, void *user, const void **result);

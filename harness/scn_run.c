@@ -194,6 +194,8 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
     r->actors = calloc(m->n_actors ? m->n_actors : 1, sizeof(*r->actors));
     r->svcs = calloc(m->n_services ? m->n_services : 1, sizeof(*r->svcs));
     r->n_actor_slots = m->n_actors;
+    for (size_t i = 0; r->actors && i < m->n_actors; i++)
+        r->actors[i].named = -1;
     scn_rt_t rt = {.m = m, .res = r};
     int rc = 0;
     if (!r->actors || !r->svcs)
@@ -218,6 +220,20 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
     for (size_t i = 0; rc == 0 && i < m->n_events; i++)
         if (sim_event_new(rt.w, m->events[i], &rt.events[i]) < 0)
             rc = SCN_ERUN;
+    if (rc == 0) {
+        /* One object per named error per run: identity is what
+         * `raises NAME` checks. */
+        rt.errors = scn_arena_alloc(&rt.arena,
+                                    (m->n_errors + 1) * sizeof(*rt.errors));
+        if (!rt.errors)
+            rc = SCN_ENOMEM;
+    }
+    for (size_t i = 0; rc == 0 && i < m->n_errors; i++) {
+        const scn_errspec_t *e = &m->errors[i].spec;
+        rt.errors[i] = scn__new_error(rt.w, e->type, e->message);
+        if (!rt.errors[i])
+            rc = SCN_ENOMEM;
+    }
     for (const scn_service_t *s = m->services; rc == 0 && s; s = s->next) {
         rt.svcs[s->index].svc = s;
         rc = build_service(&rt, &rt.svcs[s->index]);

@@ -110,6 +110,28 @@ static const scn_ext_t *find_ext(const scn_service_t *s, const char *n)
     return e ? e : find_ext_in(s->eps, n);
 }
 
+static int find_error(const scn_model_t *m, const char *n)
+{
+    for (size_t i = 0; i < m->n_errors; i++)
+        if (strcmp(m->errors[i].name, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Resolve `e->ref` (a named error) to its index. */
+static int resolve_ref(vctx_t *v, scn_errspec_t *e)
+{
+    if (!e->ref)
+        return 0;
+    e->ref_index = find_error(v->m, e->ref);
+    if (e->ref_index < 0)
+        return scn__diag_at(v->m, v->d, e->pos,
+                            "undefined error '%s' (declare it with 'error %s = "
+                            "Type(\"message\")', or capitalise an error type)",
+                            e->ref, e->ref);
+    return 0;
+}
+
 static int is_event(const vctx_t *v, const char *n)
 {
     for (size_t i = 0; i < v->m->n_events; i++)
@@ -130,10 +152,13 @@ static int collect(vctx_t *v, scn_step_t *s)
             if (find_service(v->m, s->err.type)) {
                 s->svc_name = s->err.type;
                 s->err.type = NULL;
+            } else if (find_error(v->m, s->err.type) >= 0) {
+                s->err.ref = s->err.type;
+                s->err.type = NULL;
             } else if (!(s->err.type[0] >= 'A' && s->err.type[0] <= 'Z')) {
                 return scn__diag_at(v->m, v->d, s->err.pos,
-                                    "undefined service '%s' (or, for an error "
-                                    "type, capitalise it)",
+                                    "undefined service or error '%s' (or, for "
+                                    "an error type, capitalise it)",
                                     s->err.type);
             }
             s->maybe_svc = 0;
@@ -204,9 +229,16 @@ static int check_steps(vctx_t *v, scn_step_t *s, const scn_service_t *own,
 {
     for (; s; s = s->next) {
         TRY(check_types(v, s->catch_types, s->catch_pos, s->n_catch));
+        TRY(resolve_ref(v, &s->err));
         switch (s->kind) {
         case SCN_S_WAIT_EVENT:
             if (find_service(v->m, s->name)) {
+                if (s->dur)
+                    return scn__diag_at(v->m, v->d, s->until_pos,
+                                        "'wait %s' waits for a container and "
+                                        "takes no timeout (only 'wait EVENT "
+                                        "timeout D' does)",
+                                        s->name);
                 s->kind = SCN_S_WAIT;
                 s->svc_name = s->name;
                 s->name = NULL;
@@ -284,20 +316,141 @@ static int check_steps(vctx_t *v, scn_step_t *s, const scn_service_t *own,
     return 0;
 }
 
-static int check_ext_tree(vctx_t *v, const scn_service_t *svc, scn_ext_t *e,
-                          strset_t *names)
+/* ------------------------------------------------------- repeated shared */
+
+static int str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int steps_equal(const scn_step_t *a, const scn_step_t *b)
+{
+    for (; a && b; a = a->next, b = b->next) {
+        if (a->kind != b->kind || !str_eq(a->name, b->name) ||
+            !str_eq(a->text, b->text) || !str_eq(a->as, b->as) ||
+            !str_eq(a->svc_name, b->svc_name) ||
+            !str_eq(a->err.type, b->err.type) ||
+            !str_eq(a->err.message, b->err.message) ||
+            !str_eq(a->err.ref, b->err.ref) || a->dur != b->dur ||
+            a->count != b->count || !str_eq(a->until, b->until) ||
+            a->n_catch != b->n_catch || !steps_equal(a->body, b->body))
+            return 0;
+        for (size_t i = 0; i < a->n_catch; i++)
+            if (strcmp(a->catch_types[i], b->catch_types[i]) != 0)
+                return 0;
+    }
+    return a == b;
+}
+
+static const char *ext_kind_name(ctr_ext_kind_t k)
+{
+    return k == CTR_DEPENDENCY ? "dependency"
+           : k == CTR_ENTRYPOINT ? "entrypoint"
+                                 : "extension";
+}
+
+/* Whether `b` declares exactly what `a` declares (options, hooks and
+ * sub-extensions, recursively); if not, *why says the first difference. */
+static int ext_equal(const scn_ext_t *a, const scn_ext_t *b, char *why,
+                     size_t n)
+{
+    if (a->kind != b->kind) {
+        snprintf(why, n, "a %s here, a %s there", ext_kind_name(b->kind),
+                 ext_kind_name(a->kind));
+        return 0;
+    }
+    if (!str_eq(a->key ? a->key : a->name, b->key ? b->key : b->name)) {
+        snprintf(why, n, "sharing key '%s' here, '%s' there",
+                 b->key ? b->key : b->name, a->key ? a->key : a->name);
+        return 0;
+    }
+    if (a->shared != b->shared || a->collector != b->collector ||
+        !str_eq(a->method, b->method) || a->n_expected != b->n_expected) {
+        snprintf(why, n, "different options on '%s'", b->name);
+        return 0;
+    }
+    for (size_t i = 0; i < a->n_expected; i++)
+        if (strcmp(a->expected[i], b->expected[i]) != 0) {
+            snprintf(why, n, "different options on '%s'", b->name);
+            return 0;
+        }
+    for (int h = 0; h < SCN_HOOK_COUNT; h++)
+        if (a->has_hook[h] != b->has_hook[h] ||
+            !steps_equal(a->hooks[h], b->hooks[h])) {
+            snprintf(why, n, "hook '%s' of '%s' differs", scn_hook_names[h],
+                     b->name);
+            return 0;
+        }
+    const scn_ext_t *x = a->subs, *y = b->subs;
+    for (; x && y; x = x->next, y = y->next) {
+        if (strcmp(x->name, y->name) != 0) {
+            snprintf(why, n, "sub-extension '%s' here, '%s' there", y->name,
+                     x->name);
+            return 0;
+        }
+        if (!ext_equal(x, y, why, n))
+            return 0;
+    }
+    if (x || y) {
+        snprintf(why, n, "sub-extension '%s' only %s", x ? x->name : y->name,
+                 x ? "there" : "here");
+        return 0;
+    }
+    return 1;
+}
+
+typedef struct seen_ext {
+    const scn_ext_t **v;
+    size_t n, cap;
+} seen_ext_t;
+
+/* Names of one service's extensions are unique, except that a shared
+ * extension may be declared again under another parent when the repeat is
+ * identical (it is the same instance; nameko binds it once).  A repeat is
+ * marked with repeat_of and its sub-extensions are not names of their own. */
+static int check_repeats(vctx_t *v, const scn_service_t *svc, scn_ext_t *e,
+                         seen_ext_t *seen)
 {
     for (; e; e = e->next) {
-        if (set_has(names, e->name)) {
-            const scn_ext_t *o = find_ext(svc, e->name);
-            const char *k1 = e->key ? e->key : e->name;
-            const char *k2 = o && o->key ? o->key : (o ? o->name : "");
-            if (!(o && o->shared && e->shared && strcmp(k1, k2) == 0))
+        const scn_ext_t *o = NULL;
+        for (size_t i = 0; i < seen->n && !o; i++)
+            if (strcmp(seen->v[i]->name, e->name) == 0)
+                o = seen->v[i];
+        if (o) {
+            if (!(o->shared && e->shared))
                 return scn__diag_at(v->m, v->d, e->pos,
                                     "duplicate extension '%s' in service '%s'",
                                     e->name, svc->name);
+            char why[300];
+            if (!ext_equal(o, e, why, sizeof(why)))
+                return scn__diag_at(v->m, v->d, e->pos,
+                                    "shared extension '%s' is declared "
+                                    "differently than at line %d (%s); a "
+                                    "repeated declaration must be identical",
+                                    e->name, o->pos.line, why);
+            e->repeat_of = o;
+            continue;
         }
-        TRY(set_add(&v->m->arena, names, e->name));
+        if (seen->n == seen->cap) {
+            size_t cap = seen->cap ? seen->cap * 2 : 16;
+            const scn_ext_t **nv = scn_arena_alloc(&v->m->arena,
+                                                   cap * sizeof(*nv));
+            if (!nv)
+                return SCN_ENOMEM;
+            if (seen->n)
+                memcpy(nv, seen->v, seen->n * sizeof(*nv));
+            seen->v = nv;
+            seen->cap = cap;
+        }
+        seen->v[seen->n++] = e;
+        TRY(check_repeats(v, svc, e->subs, seen));
+    }
+    return 0;
+}
+
+static int check_ext_tree(vctx_t *v, const scn_service_t *svc, scn_ext_t *e)
+{
+    for (; e; e = e->next) {
         if (e->kind == CTR_ENTRYPOINT) {
             const scn_method_t *mm;
             for (mm = svc->methods; mm; mm = mm->next)
@@ -311,7 +464,7 @@ static int check_ext_tree(vctx_t *v, const scn_service_t *svc, scn_ext_t *e,
         }
         for (int h = 0; h < SCN_HOOK_COUNT; h++)
             TRY(check_steps(v, e->hooks[h], svc, e));
-        TRY(check_ext_tree(v, svc, e->subs, names));
+        TRY(check_ext_tree(v, svc, e->subs));
     }
     return 0;
 }
@@ -368,6 +521,14 @@ static int check_pattern(vctx_t *v, const scn_expect_t *x,
         if (!ok)
             return scn__diag_at(v->m, v->d, x->pos, "unknown hook '%s' in '%s'",
                                 dot + 1, p->text);
+        /* `call EXT.HOOK SVC`: a lifecycle hook's detail is its service. */
+        const scn_service_t *in = p->detail && strcmp(p->kind, "call") == 0
+                                      ? find_service(v->m, p->detail)
+                                      : NULL;
+        if (in && !has_glob(ext) && !find_ext(in, ext))
+            return scn__diag_at(v->m, v->d, x->pos,
+                                "service '%s' has no extension '%s' in '%s'",
+                                in->name, ext, p->text);
     }
     if (strcmp(p->kind, "state") == 0 && !find_service(v->m, p->subject))
         return scn__diag_at(v->m, v->d, x->pos, "undefined service '%s' in '%s'",
@@ -379,6 +540,7 @@ static int check_expect(vctx_t *v, scn_expect_t *x)
 {
     for (size_t i = 0; i < x->n_pats; i++)
         TRY(check_pattern(v, x, &x->pats[i]));
+    TRY(resolve_ref(v, &x->err));
     if (x->err.type && !known_error(v, x->err.type))
         return scn__diag_at(v->m, v->d, x->err.pos,
                             "undefined error type '%s' (never raised in this "
@@ -452,6 +614,17 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
                 return scn__diag_at(m, d, pos, "duplicate event '%s'",
                                     m->events[i]);
             }
+    for (size_t i = 0; i < m->n_errors; i++) {
+        const scn_named_error_t *ne = &m->errors[i];
+        if (find_error(m, ne->name) != (int)i)
+            return scn__diag_at(m, d, ne->pos, "duplicate error '%s'", ne->name);
+        if (find_service(m, ne->name))
+            return scn__diag_at(m, d, ne->pos,
+                                "'%s' is both a service and an error (rename "
+                                "one)",
+                                ne->name);
+        TRY(set_add(&m->arena, &v.raised, ne->spec.type));
+    }
     /* Pass 1. */
     for (scn_service_t *s = m->services; s; s = s->next) {
         TRY(collect_ext(&v, s->deps));
@@ -479,11 +652,16 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
                                 "'%s' is both a service and an event (rename one)",
                                 s->name);
         }
+    /* Repeated declarations, compared before pass 2 resolves names. */
+    for (scn_service_t *s = m->services; s; s = s->next) {
+        seen_ext_t seen = {0};
+        TRY(check_repeats(&v, s, s->deps, &seen));
+        TRY(check_repeats(&v, s, s->eps, &seen));
+    }
     /* Pass 2. */
     for (scn_service_t *s = m->services; s; s = s->next) {
-        strset_t names = {0};
-        TRY(check_ext_tree(&v, s, s->deps, &names));
-        TRY(check_ext_tree(&v, s, s->eps, &names));
+        TRY(check_ext_tree(&v, s, s->deps));
+        TRY(check_ext_tree(&v, s, s->eps));
         for (scn_method_t *mm = s->methods; mm; mm = mm->next)
             TRY(check_steps(&v, mm->body, s, NULL));
     }

@@ -414,6 +414,184 @@ static void test_inline_block_rule(void **s)
     scn_model_free(m);
 }
 
+/* Parse `text`, which must be valid; the caller frees the model. */
+static scn_model_t *parse_ok(const char *text)
+{
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    if (scn_parse("t.scn", text, strlen(text), &m, &d) != 0)
+        fail_msg("%s:%d:%d: %s", d.path, d.line, d.col, d.message);
+    return m;
+}
+
+static void test_wait_timeout(void **s)
+{
+    (void)s;
+    scn_model_t *m = parse_ok("event go\n" SVC "actor a: wait go timeout 5ms; mark m\n");
+    const scn_step_t *w = m->actors->body;
+    assert_int_equal(w->kind, SCN_S_WAIT_EVENT);
+    assert_string_equal(w->name, "go");
+    assert_int_equal(w->dur, SIM_MS(5));
+    scn_model_free(m);
+    ERR("event go\n" SVC "actor a: wait go timeout 0\n",
+        "t.scn:5:26: error: duration must be positive: '0'");
+    ERR(SVC "actor a: wait svc timeout 1s\n",
+        "t.scn:4:27: error: 'wait svc' waits for a container and takes no "
+        "timeout (only 'wait EVENT timeout D' does)");
+}
+
+static void test_named_errors(void **s)
+{
+    (void)s;
+    scn_model_t *m = parse_ok("error broken = Broken(\"foobar\")\n"
+                              "service svc\n  entrypoint rpc\n"
+                              "  method rpc: raise broken\n"
+                              "actor a: start; kill broken\n"
+                              "expect\n  wait raises broken\n"
+                              "  wait raises Broken \"foobar\"\n");
+    assert_int_equal(m->n_errors, 1);
+    assert_string_equal(m->errors[0].name, "broken");
+    assert_string_equal(m->errors[0].spec.type, "Broken");
+    assert_string_equal(m->errors[0].spec.message, "foobar");
+    const scn_step_t *r = m->services->methods->body;
+    assert_int_equal(r->kind, SCN_S_RAISE);
+    assert_null(r->err.type);
+    assert_string_equal(r->err.ref, "broken");
+    assert_int_equal(r->err.ref_index, 0);
+    const scn_step_t *k = m->actors->body->next;
+    assert_int_equal(k->kind, SCN_S_KILL);
+    assert_string_equal(k->err.ref, "broken");
+    assert_ptr_equal(k->svc, m->services);
+    assert_string_equal(m->expects->err.ref, "broken");
+    assert_null(m->expects->next->err.ref);
+    assert_string_equal(m->expects->next->err.type, "Broken");
+    scn_model_free(m);
+
+    ERR(SVC "actor a: start; raise brokn\n",
+        "t.scn:4:23: error: undefined error 'brokn' (declare it with 'error "
+        "brokn = Type(\"message\")', or capitalise an error type)");
+    ERR(SVC ACT "expect\n  wait raises brokn\n",
+        "t.scn:6:15: error: undefined error 'brokn' (declare it with 'error "
+        "brokn = Type(\"message\")', or capitalise an error type)");
+    ERR("error b = Boom\nerror b = Boom\n" SVC ACT,
+        "t.scn:2:7: error: duplicate error 'b'");
+    ERR("error svc = Boom\n" SVC ACT,
+        "t.scn:1:7: error: 'svc' is both a service and an error (rename one)");
+    ERR("error Broken = Broken(\"x\")\n" SVC ACT,
+        "t.scn:1:7: error: an error's name is a lowercase word (the type comes "
+        "after '=': error broken = Broken(\"...\"))");
+    ERR("error b Boom\n" SVC ACT,
+        "t.scn:1:9: error: expected '=' after the error name (error NAME = "
+        "TYPE(\"message\")), found 'Boom'");
+    ERR("error b = GreenletExit\n" SVC ACT,
+        "t.scn:1:11: error: GreenletExit is the kill condition and cannot be "
+        "named");
+    /* The declared type counts as raised for type-based expectations. */
+    assert_string_equal(diag_of("error b = Late(\"x\")\n" SVC ACT
+                                "expect\n  wait raises Late\n",
+                                (char[256]){0}, 256),
+                        "");
+}
+
+static void test_never_before(void **s)
+{
+    (void)s;
+    scn_model_t *m = parse_ok(SVC ACT "expect\n  never call * before mark m  # c\n"
+                                      "  never mark m after call *\n");
+    /* Texts for messages stop before a trailing comment. */
+    assert_string_equal(m->expects->text, "never call * before mark m");
+    assert_int_equal(m->expects->kind, SCN_X_NEVER_BEFORE);
+    assert_int_equal(m->expects->n_pats, 2);
+    assert_string_equal(m->expects->pats[0].text, "call *");
+    assert_string_equal(m->expects->pats[1].text, "mark m");
+    assert_int_equal(m->expects->next->kind, SCN_X_NEVER_AFTER);
+    scn_model_free(m);
+    ERR(SVC ACT "expect\n  mark a then mark b before mark c\n",
+        "t.scn:6:22: error: 'before' only goes with 'never P before Q'");
+    ERR(SVC ACT "expect\n  never mark a before\n",
+        "t.scn:6:22: error: expected an event pattern, found end of line");
+}
+
+static void test_repeated_shared_extension(void **s)
+{
+    (void)s;
+    /* An identical repeat, sub-extensions and hooks included, is one
+     * extension; its subs are not duplicates. */
+    scn_model_t *m = parse_ok("service svc\n"
+                              "  dependency d1\n"
+                              "    extension sh shared key=k\n"
+                              "      start: sleep 1ms; mark up\n"
+                              "      extension inner\n"
+                              "        stop: yield\n"
+                              "  dependency d2\n"
+                              "    extension sh shared key=k\n"
+                              "      start: sleep 1ms; mark up\n"
+                              "      extension inner\n"
+                              "        stop: yield\n" ACT);
+    const scn_ext_t *a = m->services->deps->subs;
+    const scn_ext_t *b = m->services->deps->next->subs;
+    assert_null(a->repeat_of);
+    assert_ptr_equal(b->repeat_of, a);
+    scn_model_free(m);
+
+    const char *head = "service svc\n"
+                       "  dependency d1\n"
+                       "    extension sh shared\n"
+                       "      extension inner\n"
+                       "  dependency d2\n";
+    char text[1024];
+    snprintf(text, sizeof(text), "%s    extension sh shared\n" ACT, head);
+    ERR(text, "t.scn:6:15: error: shared extension 'sh' is declared "
+              "differently than at line 3 (sub-extension 'inner' only there); "
+              "a repeated declaration must be identical");
+    snprintf(text, sizeof(text),
+             "%s    extension sh shared\n      extension other\n" ACT, head);
+    ERR(text, "t.scn:6:15: error: shared extension 'sh' is declared "
+              "differently than at line 3 (sub-extension 'other' here, 'inner' "
+              "there); a repeated declaration must be identical");
+    snprintf(text, sizeof(text),
+             "%s    extension sh shared key=x\n      extension inner\n" ACT, head);
+    ERR(text, "t.scn:6:15: error: shared extension 'sh' is declared "
+              "differently than at line 3 (sharing key 'x' here, 'sh' there); a "
+              "repeated declaration must be identical");
+    snprintf(text, sizeof(text),
+             "%s    extension sh shared\n      extension inner\n"
+             "        start: mark x\n" ACT, head);
+    ERR(text, "t.scn:6:15: error: shared extension 'sh' is declared "
+              "differently than at line 3 (hook 'start' of 'inner' differs); a "
+              "repeated declaration must be identical");
+    snprintf(text, sizeof(text),
+             "%s    extension sh shared collector\n      extension inner\n" ACT,
+             head);
+    ERR(text, "t.scn:6:15: error: shared extension 'sh' is declared "
+              "differently than at line 3 (different options on 'sh'); a "
+              "repeated declaration must be identical");
+    /* An unshared sub-extension may not repeat outside its shared parent. */
+    snprintf(text, sizeof(text), "%s    extension inner\n" ACT, head);
+    ERR(text, "t.scn:6:15: error: duplicate extension 'inner' in service 'svc'");
+}
+
+static void test_hook_detail_names_service(void **s)
+{
+    (void)s;
+    const char *two = "service s1\n  dependency db\n"
+                      "service s2\n  dependency cache\n"
+                      "actor a: start s1; start s2\n";
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "%sexpect\n  call db.stop s1\n  db.start \"s1*\"\n"
+             "  call cache.stop s2\n  call db.worker_setup \"s1.*\"\n", two);
+    assert_string_equal(diag_of(text, (char[256]){0}, 256), "");
+    snprintf(text, sizeof(text), "%sexpect\n  call db.stop s2\n", two);
+    ERR(text, "t.scn:7:3: error: service 's2' has no extension 'db' in "
+              "'call db.stop s2'");
+    /* A `never` about the wrong service could never fail. */
+    snprintf(text, sizeof(text), "%sexpect\n  never db.kill s2\n", two);
+    ERR(text, "t.scn:7:3: error: service 's2' has no extension 'db' in "
+              "'db.kill s2'");
+}
+
 static void test_parse_file_missing(void **s)
 {
     (void)s;
@@ -480,6 +658,11 @@ int main(void)
         cmocka_unit_test(test_name_clash_and_runner),
         cmocka_unit_test(test_every_construct_parses),
         cmocka_unit_test(test_inline_block_rule),
+        cmocka_unit_test(test_wait_timeout),
+        cmocka_unit_test(test_named_errors),
+        cmocka_unit_test(test_never_before),
+        cmocka_unit_test(test_repeated_shared_extension),
+        cmocka_unit_test(test_hook_detail_names_service),
         cmocka_unit_test(test_parse_file_missing),
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_format_time),

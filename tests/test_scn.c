@@ -266,6 +266,184 @@ static void test_catch_swallows(void **s)
     done(&o);
 }
 
+#define PASSES(text)                                                           \
+    do {                                                                       \
+        outcome_t o_;                                                          \
+        run_text(text, SIM_STRATEGY_FIFO, 0, &o_);                             \
+        if (o_.kind != SCN_PASS)                                               \
+            fail_msg("%s\n%s", o_.why, o_.details);                            \
+        done(&o_);                                                             \
+    } while (0)
+
+/* nameko's Timer (spec 4.5 test_stop_while_sleeping): `every D until E`
+ * waits for E with timeout D, so a send ends the loop at once instead of
+ * after the rest of the interval. */
+static const char timer_5s[] =
+    "service svc\n"
+    "  entrypoint timer method=tick\n"
+    "    start: spawn loop: every 5s until halt: fire timer\n"
+    "    stop: send halt; wait thread loop\n"
+    "    kill: kill thread loop\n"
+    "  method tick: mark tick\n"
+    "actor main: start; stop\n"
+    "actor clock at 1s: mark one_second\n"
+    "expect\n"
+    "  step main.stop returns then mark one_second\n"
+    "  never mark tick\n"
+    "  no leftover threads\n";
+
+static void test_every_until_ends_at_once(void **s)
+{
+    (void)s;
+    outcome_t o;
+    run_text(timer_5s, SIM_STRATEGY_FIFO, 0, &o);
+    if (o.kind != SCN_PASS)
+        fail_msg("%s\n%s", o.why, o.details);
+    /* The loop's wait was cut short: no timer left at 5s. */
+    assert_null(strstr(o.trace, "5s "));
+    assert_non_null(strstr(o.trace, "event halt (timeout 5s)"));
+    done(&o);
+}
+
+static void test_every_until_ticks_on_timeout(void **s)
+{
+    (void)s;
+    PASSES("service svc\n"
+           "  entrypoint timer method=tick\n"
+           "    start: spawn loop: every 10ms until halt: fire timer\n"
+           "    stop: send halt; wait thread loop\n"
+           "  method tick: mark tick\n"
+           "actor main: start\n"
+           "actor stopper at 25ms: stop\n"
+           "actor clock at 26ms: mark soon\n"
+           "expect\n"
+           "  exactly 2 mark tick\n"
+           "  step stopper.stop returns then mark soon\n");
+}
+
+static void test_wait_timeout_continues(void **s)
+{
+    (void)s;
+    /* Timed out: nothing raised, the list goes on at the timeout. */
+    PASSES("event go\n"
+           "service svc\n"
+           "actor a: wait go timeout 5ms; mark done\n"
+           "actor t4 at 4ms: mark t4\n"
+           "actor t6 at 6ms: mark t6\n"
+           "expect\n"
+           "  mark t4 then mark done then mark t6\n"
+           "  actor a returns\n");
+    /* Sent first: it returns at the send. */
+    PASSES("service svc\n"
+           "actor a: wait go timeout 5ms; mark done\n"
+           "actor b at 1ms: send go; mark sent\n"
+           "actor t2 at 2ms: mark t2\n"
+           "expect\n"
+           "  mark sent then mark done then mark t2\n");
+}
+
+static const char identity[] =
+    "error broken = Broken(\"foobar\")\n"
+    "service svc\n"
+    "actor a: start; spawn one: raise %s\n"
+    "actor w: wait\n"
+    "expect\n"
+    "  wait raises broken\n"
+    "  wait raises Broken \"foobar\"\n";
+
+static void test_named_error_is_one_object(void **s)
+{
+    (void)s;
+    char text[1024];
+    snprintf(text, sizeof(text), identity, "broken");
+    PASSES(text);
+    /* The same type and message, but another object: identity fails, the
+     * type+message form still passes. */
+    snprintf(text, sizeof(text), identity, "Broken(\"foobar\")");
+    outcome_t o;
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_FAIL);
+    assert_int_equal(o.failed_line, 6);
+    assert_string_equal(o.why, "actor w's wait raised another Broken: foobar "
+                               "(expected it to raise the error object broken "
+                               "= Broken(\"foobar\"))");
+    done(&o);
+    /* Two threads raising the one object (spec 4.2 test 15). */
+    PASSES("error broken = Broken(\"foobar\")\n"
+           "service svc\n"
+           "  dependency db\n"
+           "actor a:\n"
+           "  start\n"
+           "  spawn one: raise broken\n"
+           "  spawn two: raise broken\n"
+           "  wait\n"
+           "expect\n"
+           "  wait raises broken\n"
+           "  actor a raises broken\n"
+           "  exactly 1 call db.kill\n"
+           "  exactly 2 log critical \"svc thread exited with error\"\n");
+}
+
+static void test_never_before(void **s)
+{
+    (void)s;
+    const char *head = "service svc\n"
+                       "actor a: mark p; mark q; mark p\n"
+                       "expect\n";
+    char text[1024];
+    snprintf(text, sizeof(text), "%s  never mark r before mark q\n"
+                                 "  never mark q before mark p\n", head);
+    PASSES(text);
+    outcome_t o;
+    snprintf(text, sizeof(text), "%s  never mark p before mark q\n", head);
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_FAIL);
+    assert_non_null(strstr(o.why, "mark p came before #"));
+    assert_non_null(strstr(o.why, "mark q"));
+    /* Only the P before the first Q is listed, not the later one. */
+    assert_null(strstr(o.details, "also:"));
+    done(&o);
+    /* No Q at all: any P fails. */
+    snprintf(text, sizeof(text), "%s  never mark p before mark z\n", head);
+    run_text(text, SIM_STRATEGY_FIFO, 0, &o);
+    assert_int_equal(o.kind, SCN_FAIL);
+    assert_non_null(strstr(o.why, "and no event matched `mark z`"));
+    done(&o);
+}
+
+static void test_repeated_shared_extension_binds_once(void **s)
+{
+    (void)s;
+    PASSES("service svc\n"
+           "  dependency d1\n"
+           "    extension sh shared\n"
+           "      extension inner\n"
+           "  dependency d2\n"
+           "    extension sh shared\n"
+           "      extension inner\n"
+           "actor a: start; stop\n"
+           "expect\n"
+           "  exactly 1 call sh.start\n"
+           "  exactly 1 call inner.setup\n"
+           "  exactly 1 call inner.start\n"
+           "  exactly 1 call inner.stop\n");
+}
+
+static void test_hook_detail_tells_services_apart(void **s)
+{
+    (void)s;
+    const char *text = "service s1\n  dependency db\n"
+                       "service s2\n  dependency db\n"
+                       "actor a: start s1; start s2; stop s2\n"
+                       "expect\n"
+                       "  exactly 2 call db.start\n"
+                       "  exactly 1 call db.stop s2\n"
+                       "  db.start s1 then db.start s2 then db.stop s2\n"
+                       "  never call db.* \"s1*\" after call db.start s1\n"
+                       "  never call db.stop s1\n";
+    PASSES(text);
+}
+
 static void test_same_inputs_same_trace(void **s)
 {
     (void)s;
@@ -363,6 +541,13 @@ int main(void)
         cmocka_unit_test(test_expected_error_logged_as_warning),
         cmocka_unit_test(test_collector_stop_waits_for_providers),
         cmocka_unit_test(test_catch_swallows),
+        cmocka_unit_test(test_every_until_ends_at_once),
+        cmocka_unit_test(test_every_until_ticks_on_timeout),
+        cmocka_unit_test(test_wait_timeout_continues),
+        cmocka_unit_test(test_named_error_is_one_object),
+        cmocka_unit_test(test_never_before),
+        cmocka_unit_test(test_repeated_shared_extension_binds_once),
+        cmocka_unit_test(test_hook_detail_tells_services_apart),
         cmocka_unit_test(test_same_inputs_same_trace),
         cmocka_unit_test(test_json_escapes_strings),
         cmocka_unit_test(test_text_report_lines),
