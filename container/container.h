@@ -20,12 +20,19 @@
  *             thread as its sim thread name (a worker's is its call id, a
  *             managed thread's its identifier), an error as its message.
  *   "call"    "<ext>.<hook>" when a hook begins, for every hook whether or
- *             not the ops supply it: setup start stop kill (detail "") and
- *             get_dependency worker_setup worker_result worker_teardown
- *             (detail: the call id).  The service method is
- *             "<service>.<method>" and a spawn's result hook is
- *             "<entrypoint>.handle_result" (detail: the call id).
- *   "ret"     the same subject when it returned: "ok" or <err>.  A
+ *             not the ops supply it.  The detail says whose call it is, so
+ *             the same extension name in two containers stays apart:
+ *               setup start stop kill            the service name
+ *                                                ("call spam.stop foo")
+ *               get_dependency worker_setup      the worker's call id
+ *               worker_result worker_teardown    ("<service>.<method>.<n>",
+ *                                                which starts with the
+ *                                                service name)
+ *             The service method is "<service>.<method>" and a spawn's
+ *             result hook "<entrypoint>.handle_result", both with the call
+ *             id as detail.  No call event has an empty detail.
+ *   "ret"     the same subject when it returned; detail "ok" or <err>
+ *             (no service name: pair it with the call before it).  A
  *             collector's "stop" spans its wait for providers.
  *   "state"   service name: "started" / "unstarted" (the started flag set
  *             by start, cleared at the end of stop or kill),

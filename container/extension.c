@@ -241,7 +241,7 @@ int ctr__ext_lifecycle(ctr_extension_t *e, ctr__hook_t hook)
     int (*fn)(ctr_extension_t *) = NULL;
     int rc = 0;
 
-    trace_call(e, hook_names[hook], "");
+    trace_call(e, hook_names[hook], e->c->name);
     if (ops) {
         switch (hook) {
         case CTR__SETUP: fn = ops->setup; break;

@@ -151,6 +151,9 @@ struct ctr_worker_ctx {
     void *handle_result_arg;
     const void **values; /* one per dependency */
     int done;            /* the lifecycle ran to its end */
+    /* Run inline by a full pool's own worker: eventlet's GreenThread for it
+     * was never switched to, so greenlet sees it as not started. */
+    int inline_run;
     const void *result;  /* what worker_result saw */
     const sim_error_t *exc;
 };

@@ -21,7 +21,9 @@
  * first error kills every still-unfinished thread and is raised.  The loop
  * runs only while unfinished threads remain, so a success and a failure
  * that both complete before the caller runs again can lose the failure,
- * exactly as in the reference.
+ * exactly as in the reference; and a thread that completes while the
+ * caller's kill loop yields changes the set that loop iterates, so the
+ * caller raises RuntimeError instead of the failure.
  */
 #include "internal.h"
 
@@ -202,6 +204,34 @@ static int ff_on_exit(sim_world_t *w, sim_thread_t *t, void *arg)
     return rc;
 }
 
+/* `for ongoing_thread in spawned_threads: ongoing_thread.kill()`.  Every
+ * kill yields; a thread that completes meanwhile (normally or with an
+ * Exception: a killed one's link raises GreenletExit before its remove)
+ * removes itself from the set being iterated, and the iterator's next step
+ * raises RuntimeError, which replaces the error being handled.  The set's
+ * order is its insertion order here. */
+static int ff_kill_unfinished(sim_world_t *w, fail_fast_t *ff)
+{
+    size_t before = ff->unfinished;
+    const sim_error_t *e;
+
+    for (size_t i = 0; i < ff->n; i++) {
+        int rc;
+
+        if (ff->finished[i])
+            continue;
+        rc = sim_thread_kill(w, ff->threads[i], NULL);
+        if (rc < 0)
+            return rc;
+        if (ff->unfinished != before) {
+            e = sim_error_new(w, "RuntimeError",
+                              "Set changed size during iteration", 0);
+            return e ? sim_raise(w, e) : ctr__nomem(w);
+        }
+    }
+    return 0;
+}
+
 int ctr__parallel_fail_fast(sim_world_t *w, ctr__owned_t *scratch,
                             ctr__item_fn fn, void *const *args,
                             const char *const *names, size_t n)
@@ -260,9 +290,7 @@ int ctr__parallel_fail_fast(sim_world_t *w, ctr__owned_t *scratch,
         err = ff->queue[ff->head++];
         if (!err)
             continue;
-        for (size_t i = 0; i < n && rc == 0; i++)
-            if (!ff->finished[i])
-                rc = sim_thread_kill(w, ff->threads[i], NULL);
+        rc = ff_kill_unfinished(w, ff);
         if (rc == 0)
             rc = sim_raise(w, err);
         break;

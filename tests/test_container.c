@@ -1772,6 +1772,100 @@ static void test_entrypoint_kill_of_crashing_thread_hangs(void **state)
     teardown_all();
 }
 
+/* ------------------------------------------------------------ review */
+
+/* Trace scheme: a lifecycle hook's call detail is the container's service
+ * name, so two containers' extensions can be told apart; worker hooks keep
+ * the call id, and ret keeps "ok" / the error. */
+static ctr_container_t *second;
+
+static int body_start_two(sim_world_t *w, void *arg)
+{
+    (void)w;
+    (void)arg;
+    record(0, ctr_container_start(tc.c));
+    record(1, ctr_container_start(second));
+    record(2, ctr_spawn_worker(tc.c, ext("ham"), "", NULL, NULL, &tc.ctx[0]));
+    return 0;
+}
+
+static void test_lifecycle_call_detail_is_service_name(void **state)
+{
+    svc_t other;
+    (void)state;
+    setup_svc("foo", 0);
+    make_container();
+    svc_init(&other, "bar", 0);
+    second = new_container(tc.w, &other.def);
+    go(tc.w, "main", body_start_two, NULL);
+    assert_int_equal(run_ok(), SIM_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tc.rc[i], 0);
+    expect_seq(tc.w, "call", "spam.setup", 0, SEQ("foo", "bar"));
+    expect_seq(tc.w, "call", "ham.start", 0, SEQ("foo", "bar"));
+    expect_seq(tc.w, "ret", "spam.setup", 0, SEQ("ok", "ok"));
+    expect_seq(tc.w, "call", "spam.worker_setup", 0, SEQ("foo.ham.1"));
+    expect_seq(tc.w, "call", "foo.ham", 0, SEQ("foo.ham.1"));
+    assert_int_equal(count(tc.w, "call", NULL, ""), 0);
+    ctr_container_free(second);
+    second = NULL;
+    teardown_all();
+}
+
+/* The inline-spawned worker's GreenThread was never switched to: greenlet
+ * calls it neither dead nor started, so a later kill takes eventlet's
+ * not-started path (main() again, whose re-send AssertionError kill
+ * swallows, so no link and no log) and the killer still yields. */
+static void test_inline_worker_kill_still_yields(void **state)
+{
+    size_t at, next_call;
+    unsigned killer;
+    (void)state;
+    setup_svc("test-service", 1);
+    tc.s.methods[0].fn = m_spawn_inner;
+    make_container();
+    go(tc.w, "main", body_inline, NULL);
+    assert_int_equal(run_ok(), SIM_OK);
+    at = find(tc.w, "log", "warning",
+              "killing active worker for test-service.egg.2");
+    next_call = find_from(tc.w, at, "call", "spam.kill", NULL);
+    ASSERT_BEFORE(at, next_call);
+    killer = sim_trace_get(tc.w, at)->thread;
+    {
+        size_t y = find_from(tc.w, at, "yield", NULL, NULL);
+        ASSERT_BEFORE(y, next_call);
+        assert_int_equal(sim_trace_get(tc.w, y)->thread, killer);
+    }
+    /* no second exit link: no "killed by container" line for it */
+    assert_int_equal(count(tc.w, "log", "debug",
+                           "test-service thread killed by container"), 0);
+    assert_int_equal(count(tc.w, "worker", "test-service.egg.2", "killed"), 0);
+    assert_true(ctr_container_dead(tc.c));
+    teardown_all();
+}
+
+/* isinstance(exc, expected_exceptions): every error that reaches the
+ * method's `except Exception` is an Exception, so listing Exception makes
+ * any of them expected. */
+static void test_expected_exception_base_class_matches_all(void **state)
+{
+    static const char *const expected[] = {"Exception"};
+    (void)state;
+    setup_svc("test-service", 0);
+    tc.s.egg.expected = expected;
+    tc.s.egg.n_expected = 1;
+    tc.s.egg_m.b.n = 0;
+    behave_add(&tc.s.egg_m.b, (act_t){.hook = "method", .kind = ACT_RAISE,
+                                      .type = "Boom", .msg = "subclass"});
+    make_container();
+    go(tc.w, "egg", body_spawn_and_wait, "egg");
+    assert_int_equal(sim_run(tc.w), SIM_EHUNG);
+    LOGS(tc.w, "warning",
+         "(expected) error handling worker test-service.egg.1: subclass");
+    assert_int_equal(count(tc.w, "log", "error", NULL), 0);
+    teardown_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1826,6 +1920,10 @@ int main(void)
         cmocka_unit_test(test_inline_spawn_quirk),
         cmocka_unit_test(test_base_exception_escapes_link),
         cmocka_unit_test(test_entrypoint_kill_of_crashing_thread_hangs),
+        /* review */
+        cmocka_unit_test(test_lifecycle_call_detail_is_service_name),
+        cmocka_unit_test(test_inline_worker_kill_still_yields),
+        cmocka_unit_test(test_expected_exception_base_class_matches_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -210,6 +210,45 @@ static void test_runner_wait_error_first_is_raised(void **state)
     teardown();
 }
 
+/* fail_fast_imap kills the unfinished threads with
+ * `for ongoing_thread in spawned_threads: ongoing_thread.kill()`.  Each kill
+ * yields; a peer's wait that completes meanwhile removes itself from that
+ * very set, so the loop's next step raises RuntimeError("Set changed size
+ * during iteration") instead of the container's error, and runner.wait
+ * stops everything and raises that. */
+static const ctr_service_def_t empty_c = {.name = "c"};
+
+static int body_death_during_fail_fast_kill(sim_world_t *w, void *arg)
+{
+    (void)arg;
+    go(w, "runner-wait", body_runner_wait, (void *)0);
+    sim_yield(w);
+    sim_yield(w);
+    record(1, ctr_container_kill(t.ca, t.fixed));
+    sim_yield(w); /* a's waiter fails; the runner's wait is woken */
+    record(2, ctr_container_stop(t.cc)); /* c's waiter queued behind it */
+    return 0;
+}
+
+static void test_runner_wait_set_changed_during_kill(void **state)
+{
+    (void)state;
+    setup_empty();
+    t.cc = new_container(t.w, &empty_c);
+    ctr_runner_add(t.r, t.cc);
+    go(t.w, "main", body_death_during_fail_fast_kill, NULL);
+    assert_int_equal(sim_run(t.w), SIM_OK);
+    assert_int_equal(t.rc[1], 0);
+    assert_int_equal(t.rc[2], 0);
+    assert_int_equal(t.rc[0], SIM_ERAISED);
+    assert_string_equal(t.err[0]->type, "RuntimeError");
+    assert_string_equal(t.err[0]->message, "Set changed size during iteration");
+    assert_int_equal(count(t.w, "log", "info", "stopping services: a, b, c"),
+                     1);
+    assert_true(ctr_container_dead(t.cb));
+    teardown();
+}
+
 /* ------------------------------------------------------------ host */
 
 static int body_interrupt(sim_world_t *w, void *arg)
@@ -290,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_runner_wait_raises_error_and_stops_peers),
         cmocka_unit_test(test_runner_wait_loses_error_race),
         cmocka_unit_test(test_runner_wait_error_first_is_raised),
+        cmocka_unit_test(test_runner_wait_set_changed_during_kill),
         cmocka_unit_test(test_host_first_interrupt_stops),
         cmocka_unit_test(test_host_second_interrupt_kills),
         cmocka_unit_test(test_interrupt_without_host),
