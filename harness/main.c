@@ -219,7 +219,11 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
         }
     }
     if (status == 0 && files.n == 0) {
-        scn_report_message(rp, rp->err, "csim: no scenario files (*.scn) found\n");
+        /* Only folders can come up empty: a file named is always taken. */
+        scn_report_message(rp, rp->err, "csim: no scenario files (*.scn) found in ");
+        for (size_t i = 0; i < args.n; i++)
+            scn_report_message(rp, rp->err, "%s%s", i ? ", " : "", args.v[i]);
+        scn_report_message(rp, rp->err, "\n");
         status = 2;
     }
     if (status != 0) {

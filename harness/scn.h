@@ -185,6 +185,7 @@ typedef struct scn_pattern {
     const char *subject; /* NULL = any; glob */
     const char *detail;  /* NULL = any; glob */
     const char *text;    /* canonical text, for messages */
+    scn_pos_t kind_pos, subject_pos, detail_pos; /* for diagnostics */
 } scn_pattern_t;
 
 typedef enum {
@@ -334,10 +335,18 @@ typedef enum {
     SCN_ERROR,
 } scn_verdict_kind_t;
 
+/* One failed expectation and why, in file order. */
+typedef struct scn_failure {
+    const scn_expect_t *x;
+    char *why;
+} scn_failure_t;
+
 typedef struct scn_verdict {
     scn_verdict_kind_t kind;
     const scn_expect_t *failed; /* first failed expectation (FAIL) */
     size_t n_failed;
+    scn_failure_t *failures; /* every failed expectation (FAIL and HUNG) */
+    size_t n_failures;
     char *why;       /* FAIL: why; HUNG: summary */
     char **details;  /* extra lines (events seen, blocked threads) */
     size_t n_details;

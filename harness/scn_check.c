@@ -1,7 +1,7 @@
 /*
  * scn_check.c - expectations over a recorded run.  Every expectation is
  * checked; the verdict names the first that failed and says why, with the
- * events that make the "why" checkable by eye.
+ * events that make the "why" checkable by eye, and lists every failure.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -469,14 +469,52 @@ static void clear_details(checker_t *c)
     memset(&c->why, 0, sizeof(c->why));
 }
 
+static int add_failure(scn_verdict_t *v, const scn_expect_t *x,
+                       const char *why)
+{
+    scn_failure_t *nf =
+        realloc(v->failures, (v->n_failures + 1) * sizeof(*nf));
+    if (!nf)
+        return SCN_ENOMEM;
+    v->failures = nf;
+    nf[v->n_failures].x = x;
+    nf[v->n_failures].why = strdup(why ? why : "");
+    if (!nf[v->n_failures].why)
+        return SCN_ENOMEM;
+    v->n_failures++;
+    return 0;
+}
+
 int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
 {
     memset(v, 0, sizeof(*v));
     checker_t c = {.m = m, .r = r};
-    if (r->hung && !m->expects_hung) {
+    int hung = r->hung && !m->expects_hung;
+    int oom = 0;
+    /* Every expectation is checked, even in a run that hung unexpectedly:
+     * what failed (a stop that never returned) says why it hung. */
+    for (const scn_expect_t *x = m->expects; x; x = x->next) {
+        checker_t one = {.m = m, .r = r};
+        if (check_one(&one, x)) {
+            clear_details(&one);
+            continue;
+        }
+        v->n_failed++;
+        if (one.oom || one.why.oom ||
+            add_failure(v, x, one.why.s ? one.why.s : "") < 0)
+            oom = 1;
+        if (v->failed || hung) {
+            clear_details(&one);
+            continue;
+        }
+        v->failed = x;
+        c = one;
+    }
+    if (hung) {
         char t[32];
         scn_format_time(r->end_time, t, sizeof(t));
         v->kind = SCN_HUNG;
+        v->failed = NULL;
         sb_printf(&c.why, "%zu thread(s) blocked at %s (step %llu)%s",
                   r->n_blocked, t, (unsigned long long)r->end_steps,
                   r->run_rc == SIM_ELIMIT ? ", step or time limit reached"
@@ -485,20 +523,6 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
             detail(&c, "thread %u %s: %s", r->blocked[i].id, r->blocked[i].name,
                    r->blocked[i].waiting_on);
     } else {
-        for (const scn_expect_t *x = m->expects; x; x = x->next) {
-            checker_t one = {.m = m, .r = r};
-            if (check_one(&one, x)) {
-                clear_details(&one);
-                continue;
-            }
-            v->n_failed++;
-            if (v->failed) {
-                clear_details(&one);
-                continue;
-            }
-            v->failed = x;
-            c = one;
-        }
         v->kind = v->failed ? SCN_FAIL : SCN_PASS;
         if (r->run_rc == SIM_ECRASH) {
             /* A crashed thread fails the scenario whatever it expected. */
@@ -513,7 +537,7 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
     v->why = sb_take(&c.why);
     v->details = c.details;
     v->n_details = c.n_details;
-    if (!v->why || c.oom) {
+    if (!v->why || c.oom || oom) {
         scn_verdict_free(v);
         return SCN_ENOMEM;
     }
@@ -522,6 +546,9 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
 
 void scn_verdict_free(scn_verdict_t *v)
 {
+    for (size_t i = 0; i < v->n_failures; i++)
+        free(v->failures[i].why);
+    free(v->failures);
     for (size_t i = 0; i < v->n_details; i++)
         free(v->details[i]);
     free(v->details);

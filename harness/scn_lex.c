@@ -25,6 +25,58 @@ int scn__diag(scn_diag_t *d, const char *path, int line, int col,
     return SCN_ESYNTAX;
 }
 
+/* Levenshtein distance, for "did you mean" hints (long words: far). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > 63 || nb > 63)
+        return 99;
+    size_t row[64];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+const char *scn__suggest(const char *w, const char *const *cands)
+{
+    const char *best = NULL;
+    size_t bd = 3, wl = strlen(w);
+    for (size_t i = 0; cands[i]; i++) {
+        if (strcmp(w, cands[i]) == 0)
+            continue;
+        size_t d = edit_distance(w, cands[i]);
+        if (d < bd && d < wl) {
+            bd = d;
+            best = cands[i];
+        }
+    }
+    return best;
+}
+
+const char *scn__hint(char *buf, size_t n, const char *w,
+                      const char *const *cands)
+{
+    const char *s = scn__suggest(w, cands);
+    if (!s)
+        return "";
+    snprintf(buf, n, "; did you mean '%s'?", s);
+    return buf;
+}
+
 static int is_word_start(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
@@ -64,6 +116,59 @@ static int push(lexer_t *lx, scn_tok_kind_t kind, const char *text, int col)
     lx->toks[lx->n].col = col;
     lx->n++;
     return 0;
+}
+
+/* A number that runs into more word characters ("1.5ms", "5x"): the whole
+ * token is quoted, and a fraction gets the whole-number spelling. */
+static int bad_number(lexer_t *lx, int lineno, int col, const char *line_raw,
+                      const char *s, size_t len)
+{
+    size_t n = 0;
+    while (n < len && is_word_char(s[n]))
+        n++;
+    size_t k = 0;
+    uint64_t whole = 0, frac = 0, scale = 1;
+    if (s[k] == '-')
+        k++;
+    while (k < n && is_digit(s[k]) && whole < UINT64_C(1000000000))
+        whole = whole * 10 + (uint64_t)(s[k++] - '0');
+    if (k < n && s[k] == '.' && k + 1 < n && is_digit(s[k + 1])) {
+        k++;
+        while (k < n && is_digit(s[k]) && scale < UINT64_C(1000000000)) {
+            frac = frac * 10 + (uint64_t)(s[k++] - '0');
+            scale *= 10;
+        }
+        static const struct {
+            const char *unit;
+            uint64_t ns;
+        } units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000},
+                     {"s", 1000000000}};
+        uint64_t unit = 0;
+        for (size_t u = 0; u < 4; u++)
+            if (n - k == strlen(units[u].unit) &&
+                strncmp(s + k, units[u].unit, n - k) == 0)
+                unit = units[u].ns;
+        if (unit == 0)
+            return scn__diag(lx->diag, lx->path, lineno, col, line_raw,
+                             "bad number '%.*s': fractions are not supported "
+                             "(numbers are whole)",
+                             (int)n, s);
+        if (s[0] != '-' && (frac * unit) % scale == 0) {
+            char alt[32];
+            scn_format_time((sim_time_t)(whole * unit + frac * unit / scale),
+                            alt, sizeof(alt));
+            return scn__diag(lx->diag, lx->path, lineno, col, line_raw,
+                             "bad duration '%.*s': fractions are not supported "
+                             "(use %s)",
+                             (int)n, s, alt);
+        }
+        return scn__diag(lx->diag, lx->path, lineno, col, line_raw,
+                         "bad duration '%.*s': fractions are not supported%s",
+                         (int)n, s,
+                         s[0] == '-' ? "" : " (durations are whole nanoseconds)");
+    }
+    return scn__diag(lx->diag, lx->path, lineno, col, line_raw,
+                     "bad number or duration '%.*s'", (int)n, s);
 }
 
 /* Tokenise one physical line.  *blank is set when it has no tokens. */
@@ -143,9 +248,8 @@ static int lex_line(lexer_t *lx, int lineno, const char *raw, size_t len,
                                (raw[i] >= 'A' && raw[i] <= 'Z')))
                 i++;
             if (i < len && is_word_char(raw[i]))
-                return scn__diag(lx->diag, lx->path, lineno, col, out->raw,
-                                 "bad number or duration '%.*s'",
-                                 (int)(i - s + 1), raw + s);
+                return bad_number(lx, lineno, col, out->raw, raw + s,
+                                  len - s);
             char *t = scn_arena_strndup(lx->a, raw + s, i - s);
             if (!t || push(lx, SCN_T_NUMBER, t, col) < 0)
                 return SCN_ENOMEM;

@@ -42,6 +42,13 @@ int scn__diag(scn_diag_t *d, const char *path, int line, int col,
 #endif
     ;
 
+/* The candidate (a NULL-terminated list) nearest to w, within edit
+ * distance 2 and nearer than w is long; NULL if none.  scn__hint formats
+ * it as "; did you mean 'X'?" into buf, or returns "". */
+const char *scn__suggest(const char *w, const char *const *cands);
+const char *scn__hint(char *buf, size_t n, const char *w,
+                      const char *const *cands);
+
 /* Name resolution and cross-checks after a successful parse. */
 int scn__validate(scn_model_t *m, scn_diag_t *diag);
 

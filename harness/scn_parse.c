@@ -59,6 +59,7 @@ typedef struct parser {
     size_t n;
     size_t li, ti;
     int seen_variant, seen_scenario;
+    int list_line; /* line of the statement whose step list is being parsed */
     scn_service_t **svc_tail;
     scn_actor_t **actor_tail;
     scn_expect_t **expect_tail;
@@ -122,6 +123,13 @@ static const char *describe(const scn_tok_t *t, char *buf, size_t n)
 static int is_word(const scn_tok_t *t, const char *w)
 {
     return t->kind == SCN_T_WORD && strcmp(t->text, w) == 0;
+}
+static int in_list(const char *w, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(w, list[i]) == 0)
+            return 1;
+    return 0;
 }
 static int is_punct(const scn_tok_t *t, char c)
 {
@@ -420,6 +428,25 @@ static int parse_qualified(parser_t *p, const char *what, scn_step_t *s)
     return 0;
 }
 
+static int parse_hook_name(const char *w);
+
+/* Whether t starts a deeper-indented line that continues a step list. */
+static int continuation_line(parser_t *p, const scn_tok_t *t)
+{
+    return t == &line(p)->toks[0] && line(p)->lineno != p->list_line &&
+           p->list_line > 0;
+}
+
+/* `method`, `actor`, a hook ... indented too deep: it reads as a step. */
+static int err_continuation(parser_t *p, const scn_tok_t *t, const char *what)
+{
+    return err_tok(p, t,
+                   "%s '%s': this line is indented as a continuation of the "
+                   "step list of line %d; dedent it to the column of what it "
+                   "belongs to",
+                   what, t->text, p->list_line);
+}
+
 static int parse_step(parser_t *p, int ctx, scn_step_t **out)
 {
     char b[200];
@@ -567,7 +594,22 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
             return err_tok(p, t, "'%s' is only allowed in actors", w);
         s->kind = w[0] == 'h' ? SCN_S_HOST : SCN_S_INTERRUPT;
     } else {
-        return err_tok(p, t, "unknown step '%s'", w);
+        static const char *const structure[] = {
+            "method", "dependency", "entrypoint", "extension", "actor",
+            "service", "expect", "event", "error", "scenario", "variant",
+            "limit", NULL};
+        static const char *const steps[] = {
+            "mark",  "sleep", "yield",    "wait",       "send",   "reset",
+            "raise", "return", "spawn",   "fire",       "kill",   "start",
+            "stop",  "register", "unregister", "every", "repeat", "runner",
+            "host",  "interrupt", NULL};
+        char h[80];
+        if (continuation_line(p, t) &&
+            (in_list(w, structure) ||
+             (parse_hook_name(w) >= 0 && is_punct(tok(p), ':'))))
+            return err_continuation(p, t, "unknown step");
+        return err_tok(p, t, "unknown step '%s'%s", w,
+                       scn__hint(h, sizeof(h), w, steps));
     }
     if (!is_block_step(s) && is_word(tok(p), "catch")) {
         advance(p);
@@ -597,9 +639,14 @@ static int parse_inline(parser_t *p, int ctx, scn_step_t **tail,
         tail = &s->next;
         if (at_end(p))
             break;
-        if (!is_punct(tok(p), ';'))
+        if (!is_punct(tok(p), ';')) {
+            const scn_tok_t *first = &line(p)->toks[0];
+            if (is_punct(tok(p), ':') && tok(p) == first + 1 &&
+                continuation_line(p, first) && parse_hook_name(first->text) >= 0)
+                return err_continuation(p, first, "hook");
             return err_tok(p, tok(p), "expected ';' between steps, found %s",
                            describe(tok(p), b, sizeof(b)));
+        }
         advance(p);
         if (at_end(p))
             return err_tok(p, tok(p), "expected a step after ';'");
@@ -625,6 +672,17 @@ static int parse_step_block(parser_t *p, size_t li, size_t ti, int ctx,
 }
 
 /* ---------------------------------------------------------------- services */
+
+/* Hook names, NULL-terminated, for hints; and what an extension's body
+ * may hold. */
+static const char *const scn_hook_names_list[] = {
+    "setup",         "start",           "stop",          "kill",
+    "get_dependency", "worker_setup",   "worker_result", "worker_teardown",
+    "handle_result", NULL};
+static const char *const ext_words[] = {
+    "setup",         "start",           "stop",          "kill",
+    "get_dependency", "worker_setup",   "worker_result", "worker_teardown",
+    "handle_result", "extension",       NULL};
 
 static int parse_hook_name(const char *w)
 {
@@ -667,8 +725,11 @@ static int parse_ext_body(parser_t *p, size_t li, scn_ext_t *e)
                            describe(t, b, sizeof(b)));
         int h = parse_hook_name(t->text);
         if (h < 0) {
+            char h[80];
             if (is_punct(peek(p, 1), ':'))
-                return err_tok(p, t, "unknown hook '%s'", t->text);
+                return err_tok(p, t, "unknown hook '%s'%s", t->text,
+                               scn__hint(h, sizeof(h), t->text,
+                                         scn_hook_names_list));
             if (strcmp(t->text, "dependency") == 0 ||
                 strcmp(t->text, "entrypoint") == 0 ||
                 strcmp(t->text, "method") == 0)
@@ -676,8 +737,9 @@ static int parse_ext_body(parser_t *p, size_t li, scn_ext_t *e)
                                t->text);
             return err_tok(p, t,
                            "unknown keyword '%s' in %s '%s' (expected a hook or "
-                           "'extension')",
-                           t->text, kind_name(e->kind), e->name);
+                           "'extension')%s",
+                           t->text, kind_name(e->kind), e->name,
+                           scn__hint(h, sizeof(h), t->text, ext_words));
         }
         if (h >= SCN_HOOK_GET_DEPENDENCY && h <= SCN_HOOK_WORKER_TEARDOWN &&
             e->kind != CTR_DEPENDENCY)
@@ -692,6 +754,7 @@ static int parse_ext_body(parser_t *p, size_t li, scn_ext_t *e)
         e->has_hook[h] = 1;
         advance(p);
         TRY(expect_punct(p, ':', "after the hook name"));
+        p->list_line = line(p)->lineno;
         TRY(parse_step_block(p, j, p->ti, CTX_HOOK | CTX_SERVICE, &e->hooks[h]));
     }
     return 0;
@@ -735,8 +798,15 @@ static int parse_ext(parser_t *p, size_t li, ctr_ext_kind_t kind,
             TRY(parse_type_list(p, 0, &e->expected, &e->expected_pos,
                                 &e->n_expected));
         } else {
-            return err_tok(p, t, "unknown option '%s' for %s '%s'", o,
-                           kind_name(kind), e->name);
+            static const char *const ep_opts[] = {"shared", "collector", "key",
+                                                  "method", "expected", NULL};
+            static const char *const ext_opts[] = {"shared", "collector", "key",
+                                                   NULL};
+            char h[80];
+            return err_tok(p, t, "unknown option '%s' for %s '%s'%s", o,
+                           kind_name(kind), e->name,
+                           scn__hint(h, sizeof(h), o,
+                                     kind == CTR_ENTRYPOINT ? ep_opts : ext_opts));
         }
     }
     if (kind == CTR_ENTRYPOINT && !e->method) {
@@ -803,6 +873,7 @@ static int parse_service(parser_t *p, size_t li)
                 TRY(no_children(p, j, "a method without ':'"));
             } else {
                 TRY(expect_punct(p, ':', "after the method name"));
+                p->list_line = line(p)->lineno;
                 TRY(parse_step_block(p, j, p->ti, CTX_SERVICE, &m->body));
             }
             *m_tail = m;
@@ -813,13 +884,20 @@ static int parse_service(parser_t *p, size_t li)
                            "or an entrypoint");
         } else if (t->kind == SCN_T_WORD && parse_hook_name(t->text) >= 0) {
             return err_tok(p, t,
-                           "hook '%s' must be under a dependency or an entrypoint",
+                           "hook '%s' must be under a dependency, an entrypoint "
+                           "or an extension nested in one",
                            t->text);
         } else {
+            static const char *const svc_words[] = {"dependency", "entrypoint",
+                                                    "method", "extension", NULL};
+            char h[80];
             return err_tok(p, t,
                            "unknown keyword %s in service (expected dependency, "
-                           "entrypoint or method)",
-                           describe(t, b, sizeof(b)));
+                           "entrypoint or method)%s",
+                           describe(t, b, sizeof(b)),
+                           t->kind == SCN_T_WORD
+                               ? scn__hint(h, sizeof(h), t->text, svc_words)
+                               : "");
         }
     }
     s->index = (int)p->m->n_services++;
@@ -849,45 +927,126 @@ static int is_stop_word(const scn_tok_t *t)
     return is_word(t, "then") || is_word(t, "after") || is_word(t, "before");
 }
 
-static int field(parser_t *p, const char **out)
+static int field(parser_t *p, const char **out, scn_pos_t *pos)
 {
     scn_tok_t *t = tok(p);
     if ((t->kind == SCN_T_WORD && !is_stop_word(t)) || t->kind == SCN_T_STRING ||
         t->kind == SCN_T_NUMBER) {
         *out = t->text;
+        *pos = pos_of(p, t);
         advance(p);
         return 1;
     }
     return 0;
 }
 
+static const char *const stop_words[] = {"then", "after", "before", NULL};
+static const char *const result_words[] = {"returns", "raises", NULL};
+static const char *const op_words[] = {"start", "stop", "kill", "wait",
+                                       "fire",  "host", "runner", NULL};
+
+static int is_actor_name(parser_t *p, const char *w)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const scn_line_t *l = &p->lines[i];
+        if (l->indent == 0 && l->n > 2 && is_word(&l->toks[0], "actor") &&
+            is_word(&l->toks[1], w))
+            return 1;
+    }
+    return 0;
+}
+
+/* `OP ... raisse`: an operation expectation that lacks `returns`/`raises`.
+ * The caret goes to the word that should have been one of them. */
+static int err_missing_result(parser_t *p, const scn_tok_t *first)
+{
+    char b[200], h[80];
+    p->ti = (size_t)(first - line(p)->toks);
+    size_t skip = is_word(first, "runner") ? 2 : 1;
+    scn_tok_t *t = peek(p, skip);
+    /* `OP SVC returns`: past a service name to a word near a result word. */
+    if (t->kind == SCN_T_WORD && !scn__suggest(t->text, result_words) &&
+        peek(p, skip + 1)->kind != SCN_T_EOL)
+        t = peek(p, skip + 1);
+    const char *hint =
+        t->kind == SCN_T_WORD ? scn__hint(h, sizeof(h), t->text, result_words) : "";
+    return err_tok(p, t,
+                   "expected 'returns' or 'raises' in '%s%s' expectation (OP [SVC] "
+                   "returns | raises TYPE), found %s%s",
+                   skip == 2 ? "runner " : "", first[skip - 1].text,
+                   describe(t, b, sizeof(b)), hint);
+}
+
 static int parse_pattern(parser_t *p, scn_pattern_t *pat)
 {
-    char b[200];
+    char b[200], h[80];
     scn_tok_t *t = tok(p);
     size_t start_col = (size_t)t->col;
+    pat->kind_pos = pos_of(p, t);
     if (t->kind != SCN_T_WORD || is_stop_word(t))
         return err_tok(p, t, "expected an event pattern, found %s",
                        describe(t, b, sizeof(b)));
     if (is_trace_kind(t->text)) {
         pat->kind = t->text;
         advance(p);
-        if (field(p, &pat->subject))
-            field(p, &pat->detail);
+        if (field(p, &pat->subject, &pat->subject_pos))
+            field(p, &pat->detail, &pat->detail_pos);
     } else if (strchr(t->text, '.')) {
         pat->kind = "call";
         pat->subject = t->text;
+        pat->subject_pos = pos_of(p, t);
         advance(p);
-        field(p, &pat->detail);
+        field(p, &pat->detail, &pat->detail_pos);
+    } else if (p->ti == 0 && (is_actor_name(p, t->text))) {
+        return err_tok(p, t,
+                       "'%s' is an actor: write 'actor %s returns' (or raises "
+                       "TYPE, or blocked)",
+                       t->text, t->text);
+    } else if (p->ti == 0 && in_list(t->text, op_words)) {
+        return err_missing_result(p, t);
     } else {
         return err_tok(p, t,
                        "unknown event kind '%s' (expected spawn, run, yield, "
                        "sleep, block, wake, kill, exit, link, send, hung, log, "
-                       "call, ret, state, worker, mark, step, or EXT.HOOK)",
-                       t->text);
+                       "call, ret, state, worker, mark, step, or EXT.HOOK)%s",
+                       t->text,
+                       scn__hint(h, sizeof(h), t->text, trace_kinds));
     }
     scn_tok_t *e = tok(p);
+    if (t == &line(p)->toks[0] && strcmp(t->text, "kill") == 0 && pat->subject &&
+        scn__suggest(pat->subject, result_words))
+        return err_missing_result(p, t); /* `kill raisse Boom` */
     if (!at_end(p) && !is_stop_word(e) && !is_punct(e, ';')) {
+        /* A misspelt `then` was taken as a subject or detail. */
+        const scn_tok_t *first_tok = &line(p)->toks[0];
+        for (const scn_tok_t *w = t + 1; w <= e && w >= first_tok; w++) {
+            const char *near = w->kind == SCN_T_WORD
+                                   ? scn__suggest(w->text, stop_words)
+                                   : NULL;
+            if (near)
+                return err_tok(p, w,
+                               "did you mean '%s'? '%s' is read as part of the "
+                               "event pattern, which leaves %s one word too many "
+                               "(at most a kind, a subject and a detail)",
+                               near, w->text, describe(e, b, sizeof(b)));
+        }
+        if (t == first_tok && in_list(t->text, op_words))
+            return err_missing_result(p, t);
+        if (e->kind == SCN_T_PUNCT && e - 1 != t) {
+            /* `state svc dead:Boom: late`: a detail with punctuation. */
+            const scn_tok_t *from = e - 1, *to = e;
+            while (to->kind != SCN_T_EOL && !is_stop_word(to) &&
+                   !is_punct(to, ';'))
+                to++;
+            const char *raw = line(p)->raw;
+            size_t a0 = (size_t)from->col - 1, a1 = (size_t)to->col - 1;
+            while (a1 > a0 && raw[a1 - 1] == ' ')
+                a1--;
+            return err_tok(p, e,
+                           "unexpected %s in event pattern (to match \"%.*s\", "
+                           "quote it)",
+                           describe(e, b, sizeof(b)), (int)(a1 - a0), raw + a0);
+        }
         return err_tok(p, e, "unexpected %s in event pattern (at most a kind, "
                              "a subject and a detail)",
                        describe(e, b, sizeof(b)));
@@ -951,9 +1110,18 @@ static int parse_result(parser_t *p, scn_expect_t *x, int allow_blocked)
         x->res = SCN_R_BLOCKED;
         advance(p);
     } else {
-        return err_tok(p, t, "expected returns, raises%s, found %s",
+    {
+        static const char *const words[] = {"returns", "raises", "blocked", NULL};
+        static const char *const words2[] = {"returns", "raises", NULL};
+        char h[80];
+        return err_tok(p, t, "expected returns, raises%s, found %s%s",
                        allow_blocked ? " or blocked" : "",
-                       describe(t, b, sizeof(b)));
+                       describe(t, b, sizeof(b)),
+                       t->kind == SCN_T_WORD
+                           ? scn__hint(h, sizeof(h), t->text,
+                                       allow_blocked ? words : words2)
+                           : "");
+    }
     }
     return expect_eol(p);
 }
@@ -1029,7 +1197,7 @@ static int parse_expect_line(parser_t *p, size_t li)
         x->kind = SCN_X_FINAL;
         scn_tok_t *f = tok(p);
         if (f->kind == SCN_T_WORD && !is_word(f, "dead") && !is_word(f, "alive") &&
-            !is_word(f, "hung")) {
+            !is_word(f, "hung") && peek(p, 1)->kind != SCN_T_EOL) {
             TRY(expect_name(p, "a service name", &x->svc_name, &x->pos));
             f = tok(p);
         }
@@ -1039,9 +1207,15 @@ static int parse_expect_line(parser_t *p, size_t li)
             x->final = SCN_F_ALIVE;
         else if (is_word(f, "hung"))
             x->final = SCN_F_HUNG;
-        else
-            return err_tok(p, f, "expected dead, alive or hung, found %s",
-                           describe(f, b, sizeof(b)));
+        else {
+            static const char *const fw[] = {"dead", "alive", "hung", NULL};
+            char h[80];
+            return err_tok(p, f, "expected dead, alive or hung, found %s%s",
+                           describe(f, b, sizeof(b)),
+                           f->kind == SCN_T_WORD
+                               ? scn__hint(h, sizeof(h), f->text, fw)
+                               : "");
+        }
         if (x->final == SCN_F_HUNG && x->svc_name)
             return err_tok(p, f, "'hung' is about the whole run, not a service");
         advance(p);
@@ -1119,6 +1293,28 @@ static int push_names(parser_t *p, const char ***arr, size_t *n,
         na[(*n)++] = name;
         *arr = na;
     }
+    return 0;
+}
+
+/* A top-level line that reads as an expectation (`final dead`, `never
+ * db.stop`, `stop returns`, `db.kill then ...`). */
+static int looks_like_expectation(parser_t *p, const scn_tok_t *t)
+{
+    static const char *const forms[] = {"never", "exactly", "final", "log",
+                                        "call",  "ret",     "state", "worker",
+                                        "managed", NULL};
+    const scn_line_t *l = line(p);
+    if (in_list(t->text, forms) || strchr(t->text, '.'))
+        return 1;
+    if (is_word(t, "no") && l->n > 1 && is_word(&l->toks[1], "leftover"))
+        return 1;
+    if (is_word(t, "at") && l->n > 1 &&
+        (is_word(&l->toks[1], "least") || is_word(&l->toks[1], "most")))
+        return 1;
+    for (size_t i = 1; i < l->n; i++)
+        if (is_word(&l->toks[i], "then") || is_word(&l->toks[i], "returns") ||
+            is_word(&l->toks[i], "raises"))
+            return 1;
     return 0;
 }
 
@@ -1235,6 +1431,7 @@ static int parse_top(parser_t *p, size_t li)
             TRY(parse_duration(p, 1, &a->at));
         }
         TRY(expect_punct(p, ':', "after the actor (actor NAME [at TIME]: steps)"));
+        p->list_line = line(p)->lineno;
         TRY(parse_step_block(p, li, p->ti, CTX_ACTOR, &a->body));
         a->index = (int)m->n_actors++;
         *p->actor_tail = a;
@@ -1253,7 +1450,17 @@ static int parse_top(parser_t *p, size_t li)
         }
         return 0;
     }
-    return err_tok(p, t, "unknown keyword '%s'", w);
+    static const char *const top_words[] = {
+        "scenario", "variant", "limit", "event",  "error",
+        "service",  "runner",  "actor", "expect", NULL};
+    char h[80];
+    if (looks_like_expectation(p, t))
+        return err_tok(p, t,
+                       "unknown keyword '%s' (an expectation: it belongs on an "
+                       "indented line under 'expect')",
+                       w);
+    return err_tok(p, t, "unknown keyword '%s'%s", w,
+                   scn__hint(h, sizeof(h), w, top_words));
 }
 
 static int split_source(scn_model_t *m, const char *text, size_t len)

@@ -274,6 +274,17 @@ static void report_json(scn_reporter_t *rp, const char *path,
                 v->failed ? v->failed->pos.line : 0);
         json_str(f, v->failed ? v->failed->text : "run");
     }
+    fputs(",\"failures\":[", f);
+    for (size_t i = 0; i < v->n_failures; i++) {
+        if (i)
+            fputc(',', f);
+        fprintf(f, "{\"line\":%d,\"expectation\":", v->failures[i].x->pos.line);
+        json_str(f, v->failures[i].x->text);
+        fputs(",\"why\":", f);
+        json_str(f, v->failures[i].why);
+        fputc('}', f);
+    }
+    fputc(']', f);
     if (v->kind != SCN_PASS) {
         fputs(",\"why\":", f);
         json_str(f, v->why);
@@ -345,9 +356,16 @@ void scn_report_result(scn_reporter_t *rp, const char *path,
     }
     for (size_t i = 0; i < v->n_details; i++)
         fprintf(f, "      %s\n", v->details[i]);
-    if (v->kind == SCN_FAIL && v->n_failed > 1)
-        fprintf(f, "      (%zu expectations failed; the first is shown)\n",
-                v->n_failed);
+    /* The other failed expectations, one line each: after a FAIL the ones
+     * below the first, after a HUNG all of them. */
+    for (size_t i = 0; i < v->n_failures; i++) {
+        const scn_failure_t *fl = &v->failures[i];
+        if (v->kind == SCN_FAIL && fl->x == v->failed)
+            continue;
+        fprintf(f, "      %s: %s:%d: %s \xe2\x80\x94 %s\n",
+                v->kind == SCN_FAIL ? "also failed" : "failed", path,
+                fl->x->pos.line, fl->x->text, fl->why);
+    }
     if (rp->hash)
         fprintf(f, "HASH  %s  %016" PRIx64 "\n", path, hash);
 }

@@ -479,26 +479,59 @@ static int any_ext(const scn_model_t *m, const char *name)
     return 0;
 }
 
+/* The extension name nearest to `name` in any service, for a hint. */
+static const char *suggest_ext_in(const scn_ext_t *e, const char *name,
+                                  const char *best)
+{
+    for (; e; e = e->next) {
+        if (!best) {
+            const char *one[2] = {e->name, NULL};
+            best = scn__suggest(name, one);
+        }
+        best = suggest_ext_in(e->subs, name, best);
+    }
+    return best;
+}
+
+static const char *suggest_ext(const scn_model_t *m, const char *name)
+{
+    const char *best = NULL;
+    for (const scn_service_t *s = m->services; s && !best; s = s->next) {
+        best = suggest_ext_in(s->deps, name, best);
+        best = suggest_ext_in(s->eps, name, best);
+    }
+    return best;
+}
+
 static int check_pattern(vctx_t *v, const scn_expect_t *x,
                          const scn_pattern_t *p)
 {
     static const char *const levels[] = {"debug", "info", "warning", "error",
                                          "critical", NULL};
+    (void)x;
+    char h[80];
     if (!p->subject || has_glob(p->subject))
         return 0;
+    /* Carets go under the word each message is about. */
+    scn_pos_t spos = p->subject_pos;
+    const char *dot0 = strrchr(p->subject, '.');
+    scn_pos_t hpos = spos; /* the hook (or method) after the last dot */
+    if (dot0)
+        hpos.col += (int)(dot0 - p->subject) + 1;
     if (strcmp(p->kind, "log") == 0) {
         for (size_t i = 0; levels[i]; i++)
             if (strcmp(levels[i], p->subject) == 0)
                 return 0;
-        return scn__diag_at(v->m, v->d, x->pos,
+        return scn__diag_at(v->m, v->d, spos,
                             "unknown log level '%s' in '%s' (debug, info, "
-                            "warning, error or critical)",
-                            p->subject, p->text);
+                            "warning, error or critical)%s",
+                            p->subject, p->text,
+                            scn__hint(h, sizeof(h), p->subject, levels));
     }
     if (strcmp(p->kind, "call") == 0 || strcmp(p->kind, "ret") == 0) {
         const char *dot = strrchr(p->subject, '.');
         if (!dot)
-            return scn__diag_at(v->m, v->d, x->pos,
+            return scn__diag_at(v->m, v->d, spos,
                                 "expected EXT.HOOK in '%s'", p->text);
         char ext[256];
         snprintf(ext, sizeof(ext), "%.*s", (int)(dot - p->subject), p->subject);
@@ -508,30 +541,41 @@ static int check_pattern(vctx_t *v, const scn_expect_t *x,
             for (const scn_method_t *mm = svc->methods; mm; mm = mm->next)
                 if (strcmp(mm->name, dot + 1) == 0)
                     return 0;
-            return scn__diag_at(v->m, v->d, x->pos,
+            return scn__diag_at(v->m, v->d, hpos,
                                 "undefined method '%s' in '%s'", dot + 1, p->text);
         }
-        if (!any_ext(v->m, ext))
-            return scn__diag_at(v->m, v->d, x->pos,
-                                "undefined extension '%s' in '%s'", ext, p->text);
+        if (!any_ext(v->m, ext)) {
+            const char *near = suggest_ext(v->m, ext);
+            return scn__diag_at(v->m, v->d, spos,
+                                "undefined extension '%s' in '%s'%s%s%s", ext,
+                                p->text, near ? "; did you mean '" : "",
+                                near ? near : "", near ? "'?" : "");
+        }
         int ok = 0;
         for (int h = 0; h < SCN_HOOK_COUNT; h++)
             if (strcmp(dot + 1, scn_hook_names[h]) == 0)
                 ok = 1;
-        if (!ok)
-            return scn__diag_at(v->m, v->d, x->pos, "unknown hook '%s' in '%s'",
-                                dot + 1, p->text);
+        if (!ok) {
+            static const char *const hooks[] = {
+                "setup",         "start",          "stop",
+                "kill",          "get_dependency", "worker_setup",
+                "worker_result", "worker_teardown", "handle_result",
+                NULL};
+            return scn__diag_at(v->m, v->d, hpos, "unknown hook '%s' in '%s'%s",
+                                dot + 1, p->text,
+                                scn__hint(h, sizeof(h), dot + 1, hooks));
+        }
         /* `call EXT.HOOK SVC`: a lifecycle hook's detail is its service. */
         const scn_service_t *in = p->detail && strcmp(p->kind, "call") == 0
                                       ? find_service(v->m, p->detail)
                                       : NULL;
         if (in && !has_glob(ext) && !find_ext(in, ext))
-            return scn__diag_at(v->m, v->d, x->pos,
+            return scn__diag_at(v->m, v->d, p->detail_pos,
                                 "service '%s' has no extension '%s' in '%s'",
                                 in->name, ext, p->text);
     }
     if (strcmp(p->kind, "state") == 0 && !find_service(v->m, p->subject))
-        return scn__diag_at(v->m, v->d, x->pos, "undefined service '%s' in '%s'",
+        return scn__diag_at(v->m, v->d, spos, "undefined service '%s' in '%s'",
                             p->subject, p->text);
     return 0;
 }
@@ -689,5 +733,9 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
     }
     for (scn_expect_t *x = m->expects; x; x = x->next)
         TRY(check_expect(&v, x));
+    /* A scenario must assert something: without expectations every run
+     * that does not hang would pass. */
+    if (!m->expects)
+        return scn__diag_at(m, d, top, "no expectations: add an 'expect' section");
     return 0;
 }

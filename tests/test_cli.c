@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef CSIM_SOURCE_DIR
 #define CSIM_SOURCE_DIR "."
@@ -119,6 +121,57 @@ static void test_usage_errors(void **s)
     assert_true(strncmp(out, "csim ", 5) == 0);
 }
 
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_empty_folder_is_named(void **s)
+{
+    (void)s;
+    char dir[] = "/tmp/csim-cli-XXXXXX", sub[64], args[512], out[8192];
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof(sub), "%s/sub", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(args, sizeof(args), "run %s %s", dir, sub);
+    int rc = csim(args, out, sizeof(out));
+    char want[256];
+    snprintf(want, sizeof(want),
+             "csim: no scenario files (*.scn) found in %s, %s\n", dir, sub);
+    rmdir(sub);
+    rmdir(dir);
+    assert_int_equal(rc, 2);
+    assert_string_equal(out, want);
+}
+
+static void test_folder_walk_takes_only_scn(void **s)
+{
+    (void)s;
+    char dir[] = "/tmp/csim-cli-XXXXXX", a[128], b[128], args[512], out[8192];
+    assert_non_null(mkdtemp(dir));
+    snprintf(a, sizeof(a), "%s/notes.txt", dir);
+    snprintf(b, sizeof(b), "%s/ok.scn", dir);
+    write_file(a, "this is not a scenario\n");
+    write_file(b, "service svc\nactor a: start\nexpect\n  final alive\n");
+    snprintf(args, sizeof(args), "run %s", dir);
+    int rc = csim(args, out, sizeof(out));
+    /* A file named explicitly is taken whatever its name. */
+    char args2[512], out2[8192];
+    snprintf(args2, sizeof(args2), "run %s", a);
+    int rc2 = csim(args2, out2, sizeof(out2));
+    unlink(a);
+    unlink(b);
+    rmdir(dir);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "1 passed, 0 failed\n"));
+    assert_int_equal(rc2, 2);
+    assert_non_null(strstr(out2, "notes.txt:1:1: error: unknown keyword 'this'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +181,8 @@ int main(void)
         cmocka_unit_test(test_examples_pass),
         cmocka_unit_test(test_hash_is_deterministic),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_empty_folder_is_named),
+        cmocka_unit_test(test_folder_walk_takes_only_scn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,7 @@ static const char *diag_of(const char *text, char *buf, size_t n)
 
 #define SVC "service svc\n  entrypoint rpc\n  method rpc: mark m\n"
 #define ACT "actor a: start\n"
+#define EXP "expect\n  final alive\n"
 
 static void test_empty_file(void **s)
 {
@@ -50,7 +51,8 @@ static void test_empty_file(void **s)
 static void test_unknown_keyword(void **s)
 {
     (void)s;
-    ERR(SVC ACT "servise x\n", "t.scn:5:1: error: unknown keyword 'servise'");
+    ERR(SVC ACT "servise x\n",
+        "t.scn:5:1: error: unknown keyword 'servise'; did you mean 'service'?");
 }
 
 static void test_unknown_variant(void **s)
@@ -117,9 +119,10 @@ static void test_undefined_extension(void **s)
 {
     (void)s;
     ERR(SVC ACT "expect\n  never db.stop\n",
-        "t.scn:6:3: error: undefined extension 'db' in 'db.stop'");
+        "t.scn:6:9: error: undefined extension 'db' in 'db.stop'");
     ERR(SVC ACT "expect\n  rpc.stpo\n",
-        "t.scn:6:3: error: unknown hook 'stpo' in 'rpc.stpo'");
+        "t.scn:6:7: error: unknown hook 'stpo' in 'rpc.stpo'; did you mean "
+        "'stop'?");
     ERR("service svc\n  entrypoint rpc\n    start: register coll\n  method rpc\n" ACT,
         "t.scn:3:21: error: undefined extension 'coll'");
 }
@@ -184,7 +187,7 @@ static void test_hooks(void **s)
 {
     (void)s;
     ERR("service svc\n  dependency db\n    stpo: yield\n" ACT,
-        "t.scn:3:5: error: unknown hook 'stpo'");
+        "t.scn:3:5: error: unknown hook 'stpo'; did you mean 'stop'?");
     ERR(SVC "  entrypoint e2 method=rpc\n    worker_setup: yield\n" ACT,
         "t.scn:5:5: error: 'worker_setup' is a dependency hook (not for "
         "entrypoint 'e2')");
@@ -198,7 +201,8 @@ static void test_hooks(void **s)
 static void test_unknown_step(void **s)
 {
     (void)s;
-    ERR(SVC "actor a: start; sleeep 1ms\n", "t.scn:4:17: error: unknown step 'sleeep'");
+    ERR(SVC "actor a: start; sleeep 1ms\n",
+        "t.scn:4:17: error: unknown step 'sleeep'; did you mean 'sleep'?");
     ERR(SVC "actor a: start stop\n",
         "t.scn:4:16: error: undefined service 'stop'");
     ERR(SVC "actor a: start; \n", "t.scn:4:16: error: expected a step after ';'");
@@ -227,9 +231,9 @@ static void test_expect_errors(void **s)
     ERR(SVC ACT "expect\n  lgo debug \"x\"\n",
         "t.scn:6:3: error: unknown event kind 'lgo' (expected spawn, run, yield, "
         "sleep, block, wake, kill, exit, link, send, hung, log, call, ret, "
-        "state, worker, mark, step, or EXT.HOOK)");
+        "state, worker, mark, step, or EXT.HOOK); did you mean 'log'?");
     ERR(SVC ACT "expect\n  log verbose \"x\"\n",
-        "t.scn:6:3: error: unknown log level 'verbose' in 'log verbose \"x\"' "
+        "t.scn:6:7: error: unknown log level 'verbose' in 'log verbose \"x\"' "
         "(debug, info, warning, error or critical)");
     ERR(SVC ACT "expect\n  exactly -1 mark x\n",
         "t.scn:6:11: error: a count must not be negative");
@@ -252,6 +256,156 @@ static void test_name_clash_and_runner(void **s)
         "t.scn:4:10: error: 'register' is only allowed in an extension hook");
     ERR("service svc max_workers=0\n" ACT,
         "t.scn:1:25: error: max_workers must be at least 1");
+}
+
+
+/* ------------------------------------------------- carets and hints */
+
+static void test_carets_under_the_word(void **s)
+{
+    (void)s;
+    /* The caret goes under the offending word, not the line start. */
+    ERR("service svc\n  dependency db\n" ACT "expect\n  never dbb.stop\n",
+        "t.scn:5:9: error: undefined extension 'dbb' in 'dbb.stop'; did you "
+        "mean 'db'?");
+    ERR("service svc\n  dependency db\n" ACT "expect\n  never db.stpo\n",
+        "t.scn:5:12: error: unknown hook 'stpo' in 'db.stpo'; did you mean "
+        "'stop'?");
+    ERR(SVC ACT "expect\n  log dbug \"x\"\n",
+        "t.scn:6:7: error: unknown log level 'dbug' in 'log dbug \"x\"' (debug, "
+        "info, warning, error or critical); did you mean 'debug'?");
+    ERR(SVC ACT "expect\n  state svx dead\n",
+        "t.scn:6:9: error: undefined service 'svx' in 'state svx dead'");
+    ERR(SVC ACT "expect\n  call svc.nope\n",
+        "t.scn:6:12: error: undefined method 'nope' in 'call svc.nope'");
+    ERR(SVC ACT "expect\n  mark a then never.stop\n",
+        "t.scn:6:15: error: undefined extension 'never' in 'never.stop'");
+}
+
+static void test_op_expectation_hints(void **s)
+{
+    (void)s;
+    ERR(SVC ACT "expect\n  wait raisse Boom\n",
+        "t.scn:6:8: error: expected 'returns' or 'raises' in 'wait' expectation "
+        "(OP [SVC] returns | raises TYPE), found 'raisse'; did you mean "
+        "'raises'?");
+    ERR(SVC ACT "expect\n  stop svc retrns\n",
+        "t.scn:6:12: error: expected 'returns' or 'raises' in 'stop' "
+        "expectation (OP [SVC] returns | raises TYPE), found 'retrns'; did you "
+        "mean 'returns'?");
+    ERR(SVC ACT "expect\n  wait\n",
+        "t.scn:6:7: error: expected 'returns' or 'raises' in 'wait' expectation "
+        "(OP [SVC] returns | raises TYPE), found end of line");
+    /* `kill` is also an event kind: `kill raisse Boom` would be a pattern. */
+    ERR(SVC ACT "expect\n  kill raisse Boom\n",
+        "t.scn:6:8: error: expected 'returns' or 'raises' in 'kill' expectation "
+        "(OP [SVC] returns | raises TYPE), found 'raisse'; did you mean "
+        "'raises'?");
+    ERR(SVC "runner svc\nactor a: runner stop\nexpect\n  runner stop retruns\n",
+        "t.scn:7:15: error: expected 'returns' or 'raises' in 'runner stop' "
+        "expectation (OP [SVC] returns | raises TYPE), found 'retruns'; did you "
+        "mean 'returns'?");
+    /* An actor's name: the `actor NAME` form. */
+    ERR(SVC ACT "expect\n  a returns\n",
+        "t.scn:6:3: error: 'a' is an actor: write 'actor a returns' (or raises "
+        "TYPE, or blocked)");
+    ERR(SVC ACT "expect\n  actor a retruns\n",
+        "t.scn:6:11: error: expected returns, raises or blocked, found "
+        "'retruns'; did you mean 'returns'?");
+    ERR(SVC ACT "expect\n  final daed\n",
+        "t.scn:6:9: error: expected dead, alive or hung, found 'daed'; did you "
+        "mean 'dead'?");
+}
+
+static void test_pattern_hints(void **s)
+{
+    (void)s;
+    /* A misspelt `then` is read as a detail; the caret goes under it. */
+    ERR("service svc\n  dependency db\n" ACT "expect\n  db.stop than db.kill\n",
+        "t.scn:5:11: error: did you mean 'then'? 'than' is read as part of the "
+        "event pattern, which leaves 'db.kill' one word too many (at most a "
+        "kind, a subject and a detail)");
+    ERR(SVC ACT "expect\n  never mark a aftr mark b\n",
+        "t.scn:6:16: error: did you mean 'after'? 'aftr' is read as part of the "
+        "event pattern, which leaves 'mark' one word too many (at most a kind, "
+        "a subject and a detail)");
+    /* An unquoted detail with punctuation. */
+    ERR(SVC ACT "expect\n  state svc dead:Boom: late\n",
+        "t.scn:6:17: error: unexpected ':' in event pattern (to match "
+        "\"dead:Boom: late\", quote it)");
+    ERR(SVC ACT "expect\n  state svc dead:Boom then mark x\n",
+        "t.scn:6:17: error: unexpected ':' in event pattern (to match "
+        "\"dead:Boom\", quote it)");
+}
+
+static void test_structure_hints(void **s)
+{
+    (void)s;
+    /* Expectations outside `expect`. */
+    ERR(SVC ACT "final dead\n",
+        "t.scn:5:1: error: unknown keyword 'final' (an expectation: it belongs "
+        "on an indented line under 'expect')");
+    ERR(SVC ACT "never db.stop\n",
+        "t.scn:5:1: error: unknown keyword 'never' (an expectation: it belongs "
+        "on an indented line under 'expect')");
+    ERR(SVC ACT "stop returns\n",
+        "t.scn:5:1: error: unknown keyword 'stop' (an expectation: it belongs "
+        "on an indented line under 'expect')");
+    ERR(SVC ACT "expcet\n  final dead\n",
+        "t.scn:5:1: error: unknown keyword 'expcet'; did you mean 'expect'?");
+    /* Over-indented structure reads as a continuation of a step list. */
+    ERR("service svc\n  entrypoint rpc\n  method rpc: mark m\n"
+        "    method m2: yield\n" ACT,
+        "t.scn:4:5: error: unknown step 'method': this line is indented as a "
+        "continuation of the step list of line 3; dedent it to the column of "
+        "what it belongs to");
+    ERR(SVC "actor a: start\n  actor b: stop\n",
+        "t.scn:5:3: error: unknown step 'actor': this line is indented as a "
+        "continuation of the step list of line 4; dedent it to the column of "
+        "what it belongs to");
+    ERR("service svc\n  dependency db\n    start: yield\n      stop: yield\n" ACT,
+        "t.scn:4:7: error: hook 'stop': this line is indented as a "
+        "continuation of the step list of line 3; dedent it to the column of "
+        "what it belongs to");
+    ERR("service svc\n  stop: yield\n" ACT,
+        "t.scn:2:3: error: hook 'stop' must be under a dependency, an "
+        "entrypoint or an extension nested in one");
+    ERR("service svc\n  dependncy db\n" ACT,
+        "t.scn:2:3: error: unknown keyword 'dependncy' in service (expected "
+        "dependency, entrypoint or method); did you mean 'dependency'?");
+    ERR("service svc\n  dependency db sahred\n" ACT,
+        "t.scn:2:17: error: unknown option 'sahred' for dependency 'db'; did "
+        "you mean 'shared'?");
+    /* No hint when nothing is near. */
+    ERR(SVC "actor a: frobnicate\n", "t.scn:4:10: error: unknown step 'frobnicate'");
+}
+
+static void test_fraction_durations(void **s)
+{
+    (void)s;
+    ERR(SVC "actor a: sleep 1.5ms\n",
+        "t.scn:4:16: error: bad duration '1.5ms': fractions are not supported "
+        "(use 1500us)");
+    ERR(SVC "actor a: sleep 2.25s\n",
+        "t.scn:4:16: error: bad duration '2.25s': fractions are not supported "
+        "(use 2250ms)");
+    ERR(SVC "actor a: sleep 1.5ns\n",
+        "t.scn:4:16: error: bad duration '1.5ns': fractions are not supported "
+        "(durations are whole nanoseconds)");
+    ERR(SVC "actor a: repeat 1.5: yield\n",
+        "t.scn:4:17: error: bad number '1.5': fractions are not supported "
+        "(numbers are whole)");
+    ERR(SVC "actor a: sleep 5m.x\n",
+        "t.scn:4:16: error: bad number or duration '5m.x'");
+}
+
+static void test_no_expectations(void **s)
+{
+    (void)s;
+    ERR(SVC ACT, "t.scn:1:1: error: no expectations: add an 'expect' section");
+    ERR(SVC ACT "expect\n", "t.scn:1:1: error: no expectations: add an 'expect' "
+                           "section");
+    ERR(SVC ACT EXP, "");
 }
 
 /* ---------------------------------------------------------------- good */
@@ -401,7 +555,7 @@ static void test_inline_block_rule(void **s)
     (void)s;
     /* A block step swallows the rest of its line; indented lines continue
      * the innermost open block. */
-    const char *text = SVC "actor a: spawn t: mark x; mark y\n  mark z\n";
+    const char *text = SVC "actor a: spawn t: mark x; mark y\n  mark z\n" EXP;
     scn_model_t *m = NULL;
     scn_diag_t d;
     assert_int_equal(scn_parse("t.scn", text, strlen(text), &m, &d), 0);
@@ -428,7 +582,8 @@ static scn_model_t *parse_ok(const char *text)
 static void test_wait_timeout(void **s)
 {
     (void)s;
-    scn_model_t *m = parse_ok("event go\n" SVC "actor a: wait go timeout 5ms; mark m\n");
+    scn_model_t *m =
+        parse_ok("event go\n" SVC "actor a: wait go timeout 5ms; mark m\n" EXP);
     const scn_step_t *w = m->actors->body;
     assert_int_equal(w->kind, SCN_S_WAIT_EVENT);
     assert_string_equal(w->name, "go");
@@ -528,7 +683,7 @@ static void test_repeated_shared_extension(void **s)
                               "    extension sh shared key=k\n"
                               "      start: sleep 1ms; mark up\n"
                               "      extension inner\n"
-                              "        stop: yield\n" ACT);
+                              "        stop: yield\n" ACT EXP);
     const scn_ext_t *a = m->services->deps->subs;
     const scn_ext_t *b = m->services->deps->next->subs;
     assert_null(a->repeat_of);
@@ -584,11 +739,11 @@ static void test_hook_detail_names_service(void **s)
              "  call cache.stop s2\n  call db.worker_setup \"s1.*\"\n", two);
     assert_string_equal(diag_of(text, (char[256]){0}, 256), "");
     snprintf(text, sizeof(text), "%sexpect\n  call db.stop s2\n", two);
-    ERR(text, "t.scn:7:3: error: service 's2' has no extension 'db' in "
+    ERR(text, "t.scn:7:16: error: service 's2' has no extension 'db' in "
               "'call db.stop s2'");
     /* A `never` about the wrong service could never fail. */
     snprintf(text, sizeof(text), "%sexpect\n  never db.kill s2\n", two);
-    ERR(text, "t.scn:7:3: error: service 's2' has no extension 'db' in "
+    ERR(text, "t.scn:7:17: error: service 's2' has no extension 'db' in "
               "'db.kill s2'");
 }
 
@@ -656,6 +811,12 @@ int main(void)
         cmocka_unit_test(test_ambiguous_service),
         cmocka_unit_test(test_expect_errors),
         cmocka_unit_test(test_name_clash_and_runner),
+        cmocka_unit_test(test_carets_under_the_word),
+        cmocka_unit_test(test_op_expectation_hints),
+        cmocka_unit_test(test_pattern_hints),
+        cmocka_unit_test(test_structure_hints),
+        cmocka_unit_test(test_fraction_durations),
+        cmocka_unit_test(test_no_expectations),
         cmocka_unit_test(test_every_construct_parses),
         cmocka_unit_test(test_inline_block_rule),
         cmocka_unit_test(test_wait_timeout),

@@ -153,7 +153,9 @@ static void test_unexpected_hang_is_hung(void **s)
     (void)s;
     const char *text = "event go\n"
                        "service svc\n"
-                       "actor a: wait go\n";
+                       "actor a: wait go\n"
+                       "expect\n"
+                       "  final alive\n";
     outcome_t o;
     run_text(text, SIM_STRATEGY_FIFO, 0, &o);
     assert_int_equal(o.kind, SCN_HUNG);
@@ -181,7 +183,9 @@ static void test_livelock_hits_limit(void **s)
     (void)s;
     const char *text = "limit time 20ms\n"
                        "service svc\n"
-                       "actor a: every 1ms: yield\n";
+                       "actor a: every 1ms: yield\n"
+                       "expect\n"
+                       "  final alive\n";
     outcome_t o;
     run_text(text, SIM_STRATEGY_FIFO, 0, &o);
     assert_int_equal(o.kind, SCN_HUNG);
@@ -526,6 +530,113 @@ static void test_text_report_lines(void **s)
     scn_model_free(m);
 }
 
+
+/* Run `text` through parse, run, check and the reporter; *out gets what was
+ * printed (malloc'ed). */
+static scn_verdict_kind_t report_text(const char *text, int json, char **out)
+{
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    if (scn_parse("x.scn", text, strlen(text), &m, &d) != 0)
+        fail_msg("parse: %d:%d: %s", d.line, d.col, d.message);
+    scn_result_t *r = NULL;
+    assert_int_equal(scn_run(m, NULL, &r), 0);
+    scn_verdict_t v;
+    assert_int_equal(scn_check(m, r, &v), 0);
+    size_t len = 0;
+    FILE *f = open_memstream(out, &len);
+    assert_non_null(f);
+    scn_reporter_t rp = {.out = f, .err = f, .json = json};
+    scn_report_result(&rp, "x.scn", m, r, &v);
+    scn_report_summary(&rp);
+    fclose(f);
+    scn_verdict_kind_t k = v.kind;
+    scn_verdict_free(&v);
+    scn_result_free(r);
+    scn_model_free(m);
+    return k;
+}
+
+static void test_every_failure_is_reported(void **s)
+{
+    (void)s;
+    const char *text = "service svc\n"
+                       "  dependency db\n"
+                       "actor a: start; stop\n"
+                       "expect\n"
+                       "  mark nope\n"          /* line 5: fails */
+                       "  stop returns\n"       /* passes */
+                       "  never db.stop\n"      /* line 7: fails */
+                       "  final alive\n";       /* line 8: fails */
+    char *buf = NULL;
+    assert_int_equal(report_text(text, 0, &buf), SCN_FAIL);
+    assert_true(strncmp(buf, "FAIL  x.scn:5: mark nope \xe2\x80\x94 no event matched "
+                             "`mark nope`\n",
+                        strlen("FAIL  x.scn:5: mark nope \xe2\x80\x94 no event "
+                               "matched `mark nope`\n")) == 0);
+    const char *also =
+        "      also failed: x.scn:7: never db.stop \xe2\x80\x94 matched by #";
+    assert_non_null(strstr(buf, also));
+    assert_non_null(strstr(buf, "\n      also failed: x.scn:8: final alive \xe2\x80\x94 "
+                                "container svc is dead at the end\n"
+                                "0 passed, 1 failed\n"));
+    assert_null(strstr(buf, "the first is shown"));
+    free(buf);
+
+    buf = NULL;
+    assert_int_equal(report_text(text, 1, &buf), SCN_FAIL);
+    assert_non_null(strstr(buf, "\"failed\":3,\"line\":5,"));
+    assert_non_null(strstr(buf, ",\"failures\":[{\"line\":5,\"expectation\":"
+                                "\"mark nope\",\"why\":\"no event matched "
+                                "`mark nope`\"},{\"line\":7,\"expectation\":"
+                                "\"never db.stop\",\"why\":\"matched by #"));
+    assert_non_null(strstr(buf, "{\"line\":8,\"expectation\":\"final alive\","
+                                "\"why\":\"container svc is dead at the end\"}]"));
+    free(buf);
+}
+
+static void test_hung_reports_failed_expectations(void **s)
+{
+    (void)s;
+    /* stop never returns: the verdict stays HUNG, and the expectations that
+     * failed because of it are shown too. */
+    const char *text = "event go\n"
+                       "service svc\n"
+                       "  dependency db\n"
+                       "    stop: wait go\n"
+                       "actor a: start; stop\n"
+                       "expect\n"
+                       "  stop returns\n"
+                       "  call db.stop\n"
+                       "  final dead\n";
+    char *buf = NULL;
+    assert_int_equal(report_text(text, 0, &buf), SCN_HUNG);
+    assert_true(strncmp(buf, "HUNG  x.scn: ", 13) == 0);
+    assert_non_null(strstr(buf, "\n      failed: x.scn:7: stop returns \xe2\x80\x94 no "
+                                "actor's `stop` completed (expected it to "
+                                "return)\n"));
+    assert_null(strstr(buf, "x.scn:8:"));
+    assert_non_null(strstr(buf, "\n      failed: x.scn:9: final dead \xe2\x80\x94 "
+                                "container svc is alive (its _died was never "
+                                "sent) at the end\n0 passed, 1 failed\n"));
+    free(buf);
+    buf = NULL;
+    assert_int_equal(report_text(text, 1, &buf), SCN_HUNG);
+    assert_non_null(strstr(buf, "\"verdict\":\"HUNG\""));
+    assert_non_null(strstr(buf, "\"failures\":[{\"line\":7,\"expectation\":"
+                                "\"stop returns\","));
+    free(buf);
+    /* A hang with every expectation met prints no "failed:" lines. */
+    buf = NULL;
+    assert_int_equal(report_text("event go\nservice svc\nactor a: wait go\n"
+                                 "expect\n  final alive\n",
+                                 0, &buf),
+                     SCN_HUNG);
+    assert_null(strstr(buf, "failed:"));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +662,8 @@ int main(void)
         cmocka_unit_test(test_same_inputs_same_trace),
         cmocka_unit_test(test_json_escapes_strings),
         cmocka_unit_test(test_text_report_lines),
+        cmocka_unit_test(test_every_failure_is_reported),
+        cmocka_unit_test(test_hung_reports_failed_expectations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
