@@ -60,4 +60,13 @@ int scn__diag_at(const scn_model_t *m, scn_diag_t *d, scn_pos_t pos,
 #endif
     ;
 
+/* Propagate a negative return code (the parser's and validator's error
+ * path: the diagnostic is already recorded). */
+#define TRY(x)                                                                 \
+    do {                                                                       \
+        int rc_ = (x);                                                         \
+        if (rc_ < 0)                                                           \
+            return rc_;                                                        \
+    } while (0)
+
 #endif /* SCN_LEX_H */

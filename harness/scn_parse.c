@@ -65,13 +65,6 @@ typedef struct parser {
     scn_expect_t **expect_tail;
 } parser_t;
 
-#define TRY(x)                                                                 \
-    do {                                                                       \
-        int rc_ = (x);                                                         \
-        if (rc_ < 0)                                                           \
-            return rc_;                                                        \
-    } while (0)
-
 #define NEW(p, T) ((T *)scn_arena_alloc((p)->a, sizeof(T)))
 
 static scn_line_t *line(parser_t *p) { return &p->lines[p->li]; }

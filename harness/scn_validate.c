@@ -64,13 +64,6 @@ static int set_add(scn_arena_t *a, strset_t *s, const char *x)
     return 0;
 }
 
-#define TRY(x)                                                                 \
-    do {                                                                       \
-        int rc_ = (x);                                                         \
-        if (rc_ < 0)                                                           \
-            return rc_;                                                        \
-    } while (0)
-
 static const char *const builtin_errors[] = {
     "Exception",    "ContainerBeingKilled", "AssertionError", "RuntimeError",
     "GreenletExit", "KeyboardInterrupt",    "SystemExit",     NULL,
