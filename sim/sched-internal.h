@@ -214,6 +214,7 @@ struct sim_world {
     int trace_lost;
 
     uint32_t *choices;
+    uint32_t *choice_meta; /* n << 8 | kind, in lockstep with choices */
     size_t nchoices, choices_cap;
     uint64_t rng;
     const uint32_t *prefix;
@@ -346,6 +347,8 @@ void sim__thread_body(sim_world_t *w, sim_thread_t *t);
 /* ---------------------------------------------------------------- strategy.c */
 
 void sim__strategy_init(sim_world_t *w);
+/* Room for `need` recorded choices (answers and their kind / n). */
+int sim__choices_reserve(sim_world_t *w, size_t need);
 
 /* sim_choose for the hub's per-step ready choice: the fifo answer is
  * recorded without a call when nothing else can answer. */
@@ -355,7 +358,9 @@ static inline unsigned sim__choose_ready(sim_world_t *w, unsigned n)
         return 0;
     if (SIM_LIKELY(w->cfg.strategy == SIM_STRATEGY_FIFO && w->chooser == NULL &&
                    w->prefix_pos >= w->prefix_len &&
+                   (w->cfg.choices & SIM_CHOICE_BIT(SIM_CHOICE_READY)) &&
                    w->nchoices < w->choices_cap)) {
+        w->choice_meta[w->nchoices] = n << 8 | SIM_CHOICE_READY;
         w->choices[w->nchoices++] = 0;
         return 0;
     }

@@ -329,6 +329,14 @@ int sim__timer_add(sim_world_t *w, sim_thread_t *t, sim_time_t due)
     return heap_push(w, tm);
 }
 
+/* Whether a live timer is pending (dropping dead ones from the top). */
+static int timer_pending(sim_world_t *w)
+{
+    while (w->heap_len > 0 && !timer_live(&w->heap[0]))
+        heap_pop(w);
+    return w->heap_len > 0;
+}
+
 int sim__scratch_reserve(sim_world_t *w, size_t n)
 {
     return sim__grow((void **)&w->scratch, &w->scratch_cap, n,
@@ -523,6 +531,16 @@ static int hub_loop(sim_world_t *w)
         }
         if (SIM_UNLIKELY(w->steps >= w->cfg.step_limit))
             return SIM_ELIMIT;
+        if (SIM_UNLIKELY(w->cfg.choices &
+                         SIM_CHOICE_BIT(SIM_CHOICE_TIMER_EARLY)) &&
+            timer_pending(w) && sim_choose(w, SIM_CHOICE_TIMER_EARLY, 2)) {
+            /* As if the runnable threads had taken real time: the next
+             * timer is due now and its threads queue behind them. */
+            int rc = fire_timers(w);
+            if (rc < 0)
+                return rc;
+            n = w->rq_len - w->rq_stale;
+        }
         e = rq_take(w, sim__choose_ready(w, (unsigned)n));
         if (e.fn != NULL) {
             e.fn(w, e.arg);

@@ -102,8 +102,18 @@ typedef enum {
     SIM_CHOICE_WAKE_ORDER, /* order an Event wakes its waiters */
     SIM_CHOICE_EXT_ORDER,  /* order of extensions in a parallel call */
     SIM_CHOICE_TIMER_TIE,  /* order of timers due at the same instant */
+    SIM_CHOICE_TIMER_EARLY, /* the next timer fires while threads are runnable */
     SIM_CHOICE_KINDS
 } sim_choice_kind_t;
+
+#define SIM_CHOICE_BIT(kind) (1u << (kind))
+/* What sim_config_t.choices = 0 means: every kind but TIMER_EARLY, which
+ * lets virtual time pass while threads could still run (a due timer firing
+ * "late" in real time) and so widens the space a great deal. */
+#define SIM_CHOICES_DEFAULT                                                    \
+    (SIM_CHOICE_BIT(SIM_CHOICE_READY) | SIM_CHOICE_BIT(SIM_CHOICE_WAKE_ORDER) | \
+     SIM_CHOICE_BIT(SIM_CHOICE_EXT_ORDER) | SIM_CHOICE_BIT(SIM_CHOICE_TIMER_TIE))
+#define SIM_CHOICES_ALL (SIM_CHOICE_BIT(SIM_CHOICE_KINDS) - 1u)
 
 typedef struct sim_config {
     sim_strategy_kind_t strategy;
@@ -114,6 +124,10 @@ typedef struct sim_config {
     /* Added: stacks come from (and return to) this pool when set, so a loop
      * creating many worlds maps its stacks once.  NULL = a private pool. */
     struct sim_stack_pool *stack_pool;
+    /* Added: the explorable choice kinds (SIM_CHOICE_BIT mask; 0 means
+     * SIM_CHOICES_DEFAULT).  A kind left out is answered 0 (eventlet's
+     * order) without asking the strategy and is not recorded. */
+    unsigned choices;
 } sim_config_t;
 
 /* cfg may be NULL for defaults. */
@@ -137,6 +151,10 @@ unsigned sim_choose(sim_world_t *w, sim_choice_kind_t kind, unsigned n);
 
 /* The recorded answers of every choice with n > 1, in order. */
 size_t sim_choices(const sim_world_t *w, const uint32_t **answers);
+/* Added: what the i-th recorded choice was about: its kind and its n.
+ * Returns 0, or SIM_EINVAL past the end. */
+int sim_choice_info(const sim_world_t *w, size_t i, sim_choice_kind_t *kind,
+                    unsigned *n);
 
 /* Copy a string into the world; it lives as long as the world. */
 const char *sim_strdup(sim_world_t *w, const char *s);

@@ -25,11 +25,24 @@ void sim__strategy_init(sim_world_t *w)
     w->rng = w->cfg.seed;
 }
 
+int sim__choices_reserve(sim_world_t *w, size_t need)
+{
+    size_t cap = w->choices_cap;
+
+    if (need <= cap)
+        return 0;
+    if (sim__grow((void **)&w->choice_meta, &cap, need,
+                  sizeof *w->choice_meta, 256) < 0)
+        return SIM_ENOMEM;
+    return sim__grow((void **)&w->choices, &w->choices_cap, need,
+                     sizeof *w->choices, 256);
+}
+
 unsigned sim_choose(sim_world_t *w, sim_choice_kind_t kind, unsigned n)
 {
     unsigned a;
 
-    if (n <= 1)
+    if (n <= 1 || !(w->cfg.choices & SIM_CHOICE_BIT(kind)))
         return 0;
     if (w->prefix_pos < w->prefix_len) {
         a = w->prefix[w->prefix_pos++];
@@ -45,14 +58,26 @@ unsigned sim_choose(sim_world_t *w, sim_choice_kind_t kind, unsigned n)
     if (a >= n)
         a = n - 1;
     if (SIM_UNLIKELY(w->nchoices == w->choices_cap)) {
-        if (sim__grow((void **)&w->choices, &w->choices_cap, w->nchoices + 1,
-                      sizeof *w->choices, 256) < 0) {
+        if (sim__choices_reserve(w, w->nchoices + 1) < 0) {
             w->trace_lost = 1;
             return a;
         }
     }
+    w->choice_meta[w->nchoices] = n << 8 | (unsigned)kind;
     w->choices[w->nchoices++] = a;
     return a;
+}
+
+int sim_choice_info(const sim_world_t *w, size_t i, sim_choice_kind_t *kind,
+                    unsigned *n)
+{
+    if (w == NULL || i >= w->nchoices)
+        return SIM_EINVAL;
+    if (kind != NULL)
+        *kind = (sim_choice_kind_t)(w->choice_meta[i] & 0xff);
+    if (n != NULL)
+        *n = w->choice_meta[i] >> 8;
+    return 0;
 }
 
 size_t sim_choices(const sim_world_t *w, const uint32_t **answers)

@@ -49,9 +49,10 @@ int sim_world_new(const sim_config_t *cfg, sim_world_t **out)
         goto fail;
     if (sim__scratch_reserve(w, 64) < 0)
         goto fail;
-    if (sim__grow((void **)&w->choices, &w->choices_cap, 256,
-                  sizeof *w->choices, 256) < 0)
+    if (sim__choices_reserve(w, 256) < 0)
         goto fail;
+    if (w->cfg.choices == 0)
+        w->cfg.choices = SIM_CHOICES_DEFAULT;
     sim__strategy_init(w);
     *out = w;
     return 0;
@@ -85,6 +86,7 @@ void sim_world_free(sim_world_t *w)
     sim__free(w->threads);
     sim__free(w->trace);
     sim__free(w->choices);
+    sim__free(w->choice_meta);
     sim__free(w->scratch);
     sim__arena_free(&w->arena);
     sim__free(w);

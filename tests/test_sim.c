@@ -1122,6 +1122,76 @@ static void test_fifo_choices_are_recorded_as_zero(void **state)
         assert_int_equal(c[i], 0);
 }
 
+static void test_choice_info_records_kind_and_n(void **state)
+{
+    sim_choice_kind_t kind;
+    unsigned n;
+
+    (void)state;
+    spawn("a", body_yield_n, (void *)1);
+    spawn("b", body_yield_n, (void *)1);
+    spawn("c", body_yield_n, (void *)1);
+    assert_int_equal(sim_run(W), SIM_OK);
+    assert_int_equal(sim_choice_info(W, 0, &kind, &n), 0);
+    assert_int_equal(kind, SIM_CHOICE_READY);
+    assert_int_equal(n, 3);
+    assert_int_equal(sim_choice_info(W, sim_choices(W, NULL), &kind, &n),
+                     SIM_EINVAL);
+}
+
+static void test_disabled_choice_kind_is_not_asked(void **state)
+{
+    sim_config_t cfg = {0};
+    sim_world_t *w;
+
+    (void)state;
+    cfg.strategy = SIM_STRATEGY_RANDOM;
+    cfg.seed = 7;
+    cfg.choices = SIM_CHOICE_BIT(SIM_CHOICE_WAKE_ORDER);
+    assert_int_equal(sim_world_new(&cfg, &w), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(sim_spawn(w, "t", body_yield_n, (void *)3, NULL), 0);
+    assert_int_equal(sim_run(w), SIM_OK);
+    /* READY is off: eventlet's order, nothing recorded. */
+    assert_int_equal(sim_choices(w, NULL), 0);
+    sim_world_free(w);
+}
+
+static unsigned always_one(void *arg, sim_choice_kind_t kind, unsigned n)
+{
+    (void)arg;
+    (void)n;
+    return kind == SIM_CHOICE_TIMER_EARLY ? 1 : 0;
+}
+
+static void test_timer_early_fires_before_runnable_threads(void **state)
+{
+    sim_config_t cfg = {0};
+    sim_world_t *w;
+
+    (void)state;
+    cfg.choices = SIM_CHOICES_ALL;
+    assert_int_equal(sim_world_new(&cfg, &w), 0);
+    sim_world_set_chooser(w, always_one, NULL);
+    LOG[0] = '\0';
+    assert_int_equal(sim_spawn(w, "s", body_sleep, (void *)(intptr_t)SIM_MS(3), NULL), 0);
+    assert_int_equal(sim_spawn(w, "y", body_yield_n, (void *)2, NULL), 0);
+    assert_int_equal(sim_run(w), SIM_OK);
+    /* Under fifo s wakes after y finished; firing early lets it in
+     * between y's yields, at 3ms. */
+    assert_string_equal(LOG, "y0 s@3ms y1 y$");
+    sim_world_free(w);
+    /* The same program with the kind off: eventlet's order. */
+    assert_int_equal(sim_world_new(NULL, &w), 0);
+    sim_world_set_chooser(w, always_one, NULL);
+    LOG[0] = '\0';
+    assert_int_equal(sim_spawn(w, "s", body_sleep, (void *)(intptr_t)SIM_MS(3), NULL), 0);
+    assert_int_equal(sim_spawn(w, "y", body_yield_n, (void *)2, NULL), 0);
+    assert_int_equal(sim_run(w), SIM_OK);
+    assert_string_equal(LOG, "y0 y1 y$ s@3ms");
+    sim_world_free(w);
+}
+
 static void test_prefix_replays_a_schedule(void **state)
 {
     const uint32_t pick[] = {1, 1};
@@ -1392,6 +1462,9 @@ int main(void)
         T(test_random_same_seed_same_trace),
         T(test_random_different_seeds_differ),
         T(test_fifo_choices_are_recorded_as_zero),
+        T(test_choice_info_records_kind_and_n),
+        T(test_disabled_choice_kind_is_not_asked),
+        T(test_timer_early_fires_before_runnable_threads),
         T(test_prefix_replays_a_schedule),
         T(test_chooser_sees_timer_ties_and_wake_order),
         T(test_trace_copies_strings),
