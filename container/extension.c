@@ -217,22 +217,12 @@ void ctr__ext_free(ctr_extension_t *e)
 static void trace_call(ctr_extension_t *e, const char *hook,
                        const char *detail)
 {
-    char subject[256];
-    snprintf(subject, sizeof(subject), "%s.%s", e->decl->name, hook);
-    sim_trace(e->c->w, "call", subject, "%s", detail);
+    ctr__trace_call(e->c->w, e->decl->name, hook, detail);
 }
 
 static int trace_ret(ctr_extension_t *e, const char *hook, int rc)
 {
-    char subject[256], err[256];
-    sim_world_t *w = e->c->w;
-
-    snprintf(subject, sizeof(subject), "%s.%s", e->decl->name, hook);
-    rc = ctr__checked(w, rc, subject);
-    sim_trace(w, "ret", subject, "%s",
-              rc < 0 ? ctr__errstr(sim_error_pending(w), err, sizeof(err))
-                     : "ok");
-    return rc;
+    return ctr__trace_ret(e->c->w, e->decl->name, hook, rc);
 }
 
 int ctr__ext_lifecycle(ctr_extension_t *e, ctr__hook_t hook)

@@ -51,6 +51,13 @@ void ctr__log(sim_world_t *w, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* The "call" / "ret" trace events of a hook, subject "<owner>.<what>";
+ * ctr__trace_ret returns rc, turning a bare negative code into an error
+ * value (ctr__checked). */
+void ctr__trace_call(sim_world_t *w, const char *owner, const char *what,
+                     const char *detail);
+int ctr__trace_ret(sim_world_t *w, const char *owner, const char *what,
+                   int rc);
 /* "Type: message", or "Type" when the message is empty (as Python prints
  * an exception).  Returns buf. */
 const char *ctr__errstr(const sim_error_t *e, char *buf, size_t n);

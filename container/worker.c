@@ -22,26 +22,6 @@ static int is_expected(const ctr_ext_decl_t *d, const sim_error_t *e)
     return 0;
 }
 
-static void trace_call(sim_world_t *w, const char *owner, const char *what,
-                       const char *call_id)
-{
-    char subject[256];
-    snprintf(subject, sizeof(subject), "%s.%s", owner, what);
-    sim_trace(w, "call", subject, "%s", call_id);
-}
-
-static int trace_ret(sim_world_t *w, const char *owner, const char *what,
-                     int rc)
-{
-    char subject[256], err[256];
-
-    snprintf(subject, sizeof(subject), "%s.%s", owner, what);
-    rc = ctr__checked(w, rc, subject);
-    sim_trace(w, "ret", subject, "%s",
-              rc < 0 ? ctr__errstr(sim_error_pending(w), err, sizeof(err))
-                     : "ok");
-    return rc;
-}
 
 /* Only Exceptions from the method are contained; a BaseException (the kill
  * condition above all) unwinds the whole lifecycle, and an error in any
@@ -71,9 +51,9 @@ static int run_worker(sim_world_t *w, void *arg)
             return rc;
     }
     ctr__log(w, "debug", "calling handler for %s", ctx->call_id);
-    trace_call(w, c->name, m->name, ctx->call_id);
+    ctr__trace_call(w, c->name, m->name, ctx->call_id);
     rc = m->fn ? m->fn(ctx, m->user, &result) : 0;
-    rc = trace_ret(w, c->name, m->name, rc);
+    rc = ctr__trace_ret(w, c->name, m->name, rc);
     if (rc < 0) {
         const sim_error_t *e = sim_error_pending(w);
         if (!e || (e->flags & SIM_ERR_BASE))
@@ -90,9 +70,9 @@ static int run_worker(sim_world_t *w, void *arg)
     }
     if (ctx->handle_result) {
         ctr__log(w, "debug", "handling result for %s", ctx->call_id);
-        trace_call(w, ep->decl->name, "handle_result", ctx->call_id);
+        ctr__trace_call(w, ep->decl->name, "handle_result", ctx->call_id);
         rc = ctx->handle_result(ctx, ctx->handle_result_arg, &result, &exc);
-        rc = trace_ret(w, ep->decl->name, "handle_result", rc);
+        rc = ctr__trace_ret(w, ep->decl->name, "handle_result", rc);
         if (rc < 0)
             return rc;
     }

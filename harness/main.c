@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "scn.h"
+#include "scn_explore.h"
 
 #define CSIM_VERSION "0.1.0"
 
@@ -19,6 +20,9 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  run PATH...   run scenario files (folders: every *.scn inside, sorted)\n"
+    "  explore FILE  run one scenario under many schedules\n"
+    "  replay TOKEN  re-run the schedule a replay token names\n"
+    "  merge FILE... combine `explore --out` result files\n"
     "\n"
     "`csim run --help` for its options; the scenario language is described in\n"
     "scenarios/README.md.\n";
@@ -313,6 +317,14 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(&rp, argc - 2, argv + 2);
+    if (strcmp(cmd, "explore") == 0)
+        return scn_cmd_explore(argc - 2, argv + 2);
+    if (strcmp(cmd, "explore-worker") == 0)
+        return scn_cmd_explore_worker(argc - 2, argv + 2);
+    if (strcmp(cmd, "replay") == 0)
+        return scn_cmd_replay(argc - 2, argv + 2);
+    if (strcmp(cmd, "merge") == 0)
+        return scn_cmd_merge(argc - 2, argv + 2);
     scn_report_message(&rp, rp.err, "csim: unknown %s '%s'\n%s",
                        cmd[0] == '-' ? "option" : "command", cmd, usage_main);
     return 2;

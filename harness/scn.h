@@ -245,6 +245,9 @@ typedef struct scn_model {
     scn_expect_t *expects;
     size_t n_expects;
     int expects_hung;
+    /* `explore CHOICE...`: the explorable choice kinds (SIM_CHOICE_BIT
+     * mask); 0 = not given (SIM_CHOICES_DEFAULT). */
+    unsigned explore_choices;
     const char **src; /* physical lines by number (src[0] unused) */
     size_t n_src;
 } scn_model_t;
@@ -302,7 +305,25 @@ typedef struct scn_svc_res {
 typedef struct scn_run_opts {
     sim_strategy_kind_t strategy;
     uint64_t seed;
+    /* Added for exploration; zero = as before.  choices: the explorable
+     * kinds (0 = the model's `explore` line, else SIM_CHOICES_DEFAULT).
+     * prefix: answers forced first (sim_world_set_prefix).  chooser: a
+     * custom strategy (sim_world_set_chooser); attach, when set, is called
+     * with chooser_arg and the new world before anything runs. */
+    unsigned choices;
+    const uint32_t *prefix;
+    size_t n_prefix;
+    sim_chooser_cb chooser;
+    void *chooser_arg;
+    void (*attach)(void *arg, sim_world_t *w);
 } scn_run_opts_t;
+
+/* One recorded choice (sim_choices + sim_choice_info). */
+typedef struct scn_choice {
+    uint32_t answer;
+    uint32_t n;
+    uint8_t kind; /* sim_choice_kind_t */
+} scn_choice_t;
 
 typedef struct scn_result {
     int run_rc; /* sim_run's result */
@@ -320,11 +341,21 @@ typedef struct scn_result {
     scn_actor_res_t *actors; /* by actor index */
     size_t n_actor_slots;
     scn_svc_res_t *svcs;     /* by service index */
+    scn_choice_t *choices;   /* the schedule: every recorded choice */
+    size_t n_choices;
+    unsigned choice_mask;    /* the mask the run used */
 } scn_result_t;
 
 int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
             scn_result_t **out);
 void scn_result_free(scn_result_t *r);
+
+/* Choice kinds by name: ready wake ext tie early (SIM_CHOICE_BIT; 0 for
+ * an unknown name).  scn_choices_parse reads a comma-separated list
+ * ("ready,wake", "all", "default"); scn_choices_format writes one. */
+unsigned scn_choice_bit(const char *name);
+int scn_choices_parse(const char *list, unsigned *mask);
+void scn_choices_format(unsigned mask, char *buf, size_t n);
 
 /* ---------------------------------------------------------------- check */
 

@@ -58,7 +58,7 @@ typedef struct parser {
     scn_line_t *lines;
     size_t n;
     size_t li, ti;
-    int seen_variant, seen_scenario;
+    int seen_variant, seen_scenario, seen_explore;
     int list_line; /* line of the statement whose step list is being parsed */
     scn_service_t **svc_tail;
     scn_actor_t **actor_tail;
@@ -590,7 +590,7 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
         static const char *const structure[] = {
             "method", "dependency", "entrypoint", "extension", "actor",
             "service", "expect", "event", "error", "scenario", "variant",
-            "limit", NULL};
+            "limit", "explore", NULL};
         static const char *const steps[] = {
             "mark",  "sleep", "yield",    "wait",       "send",   "reset",
             "raise", "return", "spawn",   "fire",       "kill",   "start",
@@ -1353,6 +1353,27 @@ static int parse_top(parser_t *p, size_t li)
         TRY(expect_eol(p));
         return no_children(p, li, "'variant'");
     }
+    if (strcmp(w, "explore") == 0) {
+        if (p->seen_explore)
+            return err_tok(p, t, "duplicate 'explore' line");
+        p->seen_explore = 1;
+        if (at_end(p))
+            return err_tok(p, tok(p), "expected the choice kinds to explore "
+                                      "(ready wake ext tie early)");
+        unsigned mask = 0;
+        while (!at_end(p)) {
+            scn_tok_t *ct = tok(p);
+            unsigned bit = ct->kind == SCN_T_WORD ? scn_choice_bit(ct->text) : 0;
+            if (!bit)
+                return err_tok(p, ct, "unknown choice kind %s (known: ready "
+                                      "wake ext tie early)",
+                               describe(ct, b, sizeof(b)));
+            mask |= bit;
+            advance(p);
+        }
+        m->explore_choices = mask;
+        return no_children(p, li, "'explore'");
+    }
     if (strcmp(w, "limit") == 0) {
         if (is_word(tok(p), "steps")) {
             advance(p);
@@ -1445,7 +1466,7 @@ static int parse_top(parser_t *p, size_t li)
     }
     static const char *const top_words[] = {
         "scenario", "variant", "limit", "event",  "error",
-        "service",  "runner",  "actor", "expect", NULL};
+        "service",  "runner",  "actor", "expect", "explore", NULL};
     char h[80];
     if (looks_like_expectation(p, t))
         return err_tok(p, t,

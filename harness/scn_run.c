@@ -141,6 +141,25 @@ static void on_blocked(void *arg, const sim_thread_t *t, const char *waiting_on)
 
 /* Copy the trace, and learn thread names: ids count up from 1 in spawn
  * order, and each spawn event names the new thread. */
+static int copy_choices(sim_world_t *w, scn_result_t *r)
+{
+    const uint32_t *ans;
+    size_t n = sim_choices(w, &ans);
+    r->choices = calloc(n ? n : 1, sizeof(*r->choices));
+    if (!r->choices)
+        return SCN_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        sim_choice_kind_t k = SIM_CHOICE_READY;
+        unsigned cn = 0;
+        sim_choice_info(w, i, &k, &cn);
+        r->choices[i].answer = ans[i];
+        r->choices[i].n = cn;
+        r->choices[i].kind = (uint8_t)k;
+    }
+    r->n_choices = n;
+    return 0;
+}
+
 static int copy_trace(scn_rt_t *rt, scn_result_t *r)
 {
     size_t n = sim_trace_count(rt->w);
@@ -206,8 +225,19 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
     cfg.seed = opts ? opts->seed : 0;
     cfg.step_limit = m->step_limit;
     cfg.time_limit = m->time_limit;
+    cfg.choices = opts && opts->choices ? opts->choices : m->explore_choices;
+    if (!cfg.choices)
+        cfg.choices = SIM_CHOICES_DEFAULT;
+    r->choice_mask = cfg.choices;
     if (rc == 0 && sim_world_new(&cfg, &rt.w) < 0)
         rc = SCN_ERUN;
+    if (rc == 0 && opts && opts->n_prefix &&
+        sim_world_set_prefix(rt.w, opts->prefix, opts->n_prefix) < 0)
+        rc = SCN_ENOMEM;
+    if (rc == 0 && opts && opts->chooser)
+        sim_world_set_chooser(rt.w, opts->chooser, opts->chooser_arg);
+    if (rc == 0 && opts && opts->attach)
+        opts->attach(opts->chooser_arg, rt.w);
 
     if (rc == 0) {
         rt.events = scn_arena_alloc(&rt.arena,
@@ -270,6 +300,8 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
             r->svcs[s->index].managed = ctr_container_managed_count(c);
         }
         rc = copy_trace(&rt, r);
+        if (rc == 0)
+            rc = copy_choices(rt.w, r);
         if (rc == 0 && (acc.oom || rt.oom))
             rc = SCN_ENOMEM;
     }
@@ -321,5 +353,6 @@ void scn_result_free(scn_result_t *r)
         }
     free(r->actors);
     free(r->svcs);
+    free(r->choices);
     free(r);
 }

@@ -35,8 +35,15 @@ void sim_trace(sim_world_t *w, const char *kind, const char *subject,
         return;
     }
     if (fmt != NULL && fmt[0] != '\0') {
+        /* vsnprintf dominates a container run's cost; the common shapes
+         * "%s" and a plain string need no formatting. */
         va_start(ap, fmt);
-        d = sim__arena_vprintf(&w->arena, fmt, ap);
+        if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0')
+            d = sim__arena_strdup(&w->arena, va_arg(ap, const char *));
+        else if (strchr(fmt, '%') == NULL)
+            d = sim__arena_strdup(&w->arena, fmt);
+        else
+            d = sim__arena_vprintf(&w->arena, fmt, ap);
         va_end(ap);
         if (d == NULL) {
             w->trace_lost = 1;
@@ -54,6 +61,17 @@ size_t sim_trace_count(const sim_world_t *w)
 const sim_trace_event_t *sim_trace_get(const sim_world_t *w, size_t i)
 {
     return i < w->trace_len ? &w->trace[i] : NULL;
+}
+
+/* The decimal digits of v at the end of buf[0..n), returning where they
+ * start: snprintf is too slow for every traced sleep. */
+static char *put_u64(char *end, uint64_t v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return end;
 }
 
 int sim_time_format(sim_time_t t, char *buf, size_t size)
@@ -76,7 +94,32 @@ int sim_time_format(sim_time_t t, char *buf, size_t size)
 
 void sim__format_time(sim_time_t t, char *buf, size_t size)
 {
-    sim_time_format(t, buf, size);
+    static const struct {
+        int64_t div;
+        const char *unit;
+    } units[] = {{1000000000, "s"}, {1000000, "ms"}, {1000, "us"}, {1, "ns"}};
+    char tmp[32], *p;
+    const char *unit = "ns";
+    uint64_t v;
+    size_t i, len, ulen;
+
+    if (t < 0 || size < sizeof tmp) {
+        sim_time_format(t, buf, size);
+        return;
+    }
+    v = (uint64_t)t;
+    for (i = 0; t != 0 && i < sizeof units / sizeof units[0]; i++) {
+        if (t % units[i].div == 0) {
+            v = (uint64_t)(t / units[i].div);
+            unit = units[i].unit;
+            break;
+        }
+    }
+    p = put_u64(tmp + sizeof tmp, v);
+    len = (size_t)(tmp + sizeof tmp - p);
+    ulen = strlen(unit);
+    memcpy(buf, p, len);
+    memcpy(buf + len, unit, ulen + 1);
 }
 
 const char *sim__error_detail(sim_world_t *w, const sim_error_t *e)

@@ -1192,6 +1192,22 @@ static void test_timer_early_fires_before_runnable_threads(void **state)
     sim_world_free(w);
 }
 
+static void test_sleep_durations_traced_in_largest_exact_unit(void **state)
+{
+    (void)state;
+    spawn("a", body_sleep, (void *)(intptr_t)SIM_US(1500));
+    spawn("b", body_sleep, (void *)(intptr_t)SIM_S(2));
+    spawn("c", body_sleep, (void *)(intptr_t)SIM_NS(3));
+    spawn("d", body_sleep, (void *)(intptr_t)SIM_MS(120));
+    spawn("e", body_sleep, (void *)(intptr_t)(SIM_S(1) + 1));
+    assert_int_equal(sim_run(W), SIM_OK);
+    assert_true(trace_has("sleep", "a", "1500us"));
+    assert_true(trace_has("sleep", "b", "2s"));
+    assert_true(trace_has("sleep", "c", "3ns"));
+    assert_true(trace_has("sleep", "d", "120ms"));
+    assert_true(trace_has("sleep", "e", "1000000001ns"));
+}
+
 static void test_prefix_replays_a_schedule(void **state)
 {
     const uint32_t pick[] = {1, 1};
@@ -1465,6 +1481,7 @@ int main(void)
         T(test_choice_info_records_kind_and_n),
         T(test_disabled_choice_kind_is_not_asked),
         T(test_timer_early_fires_before_runnable_threads),
+        T(test_sleep_durations_traced_in_largest_exact_unit),
         T(test_prefix_replays_a_schedule),
         T(test_chooser_sees_timer_ties_and_wake_order),
         T(test_trace_copies_strings),

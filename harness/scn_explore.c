@@ -1,0 +1,770 @@
+/*
+ * scn_explore.c - the explorer: plans runs from the strategies, runs and
+ * checks them, makes their tokens, verifies replay determinism, shrinks
+ * failures and finds their critical pair, and replays tokens.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scn_explore.h"
+
+#define XP_PCT_CALIBRATION 4 /* random runs after the fifo one that set k */
+#define XP_SHRINK_BUDGET 400 /* replays per shrink */
+
+typedef struct xp_root {
+    uint32_t *a;
+    size_t n;
+} xp_root_t;
+
+struct xp_explorer {
+    const scn_model_t *m;
+    uint64_t hash;
+    xp_opts_t o;
+    unsigned mask;
+    uint64_t pct_k;
+    xp_pct_t pct;
+    /* dfs */
+    xp_dfs_t dfs;
+    xp_root_t *roots;
+    size_t n_roots, cur_root;
+    int dfs_ready, dfs_done;
+};
+
+void xp_opts_default(xp_opts_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->strategy = XP_PORTFOLIO;
+    o->depth = 3;
+    o->preemptions = 2;
+    o->runs = 1000;
+    o->shard_k = o->shard_n = 1;
+    o->shrink = 1;
+    o->jobs = 1;
+}
+
+void xp_run_free(xp_run_t *r)
+{
+    free(r->choices);
+    r->choices = NULL;
+    r->n_choices = 0;
+}
+
+/* ---------------------------------------------------------------- one run */
+
+typedef struct xp_exec {
+    scn_result_t *res;
+    scn_verdict_t v;
+    int checked;
+} xp_exec_t;
+
+static void exec_free(xp_exec_t *e)
+{
+    if (e->checked)
+        scn_verdict_free(&e->v);
+    scn_result_free(e->res);
+    memset(e, 0, sizeof(*e));
+}
+
+static int execute(const scn_model_t *m, unsigned mask, const xp_plan_t *p,
+                   xp_exec_t *e)
+{
+    memset(e, 0, sizeof(*e));
+    scn_run_opts_t ro = {0};
+    ro.strategy = p->base;
+    ro.seed = p->seed;
+    ro.choices = mask;
+    ro.prefix = p->prefix;
+    ro.n_prefix = p->n_prefix;
+    ro.chooser = p->chooser;
+    ro.chooser_arg = p->chooser_arg;
+    ro.attach = p->attach;
+    int rc = scn_run(m, &ro, &e->res);
+    if (rc < 0)
+        return rc;
+    rc = scn_check(m, e->res, &e->v);
+    if (rc < 0) {
+        scn_result_free(e->res);
+        e->res = NULL;
+        return rc;
+    }
+    e->checked = 1;
+    return 0;
+}
+
+static uint64_t schedule_hash(const scn_choice_t *c, size_t n)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b[5] = {(unsigned char)c[i].answer,
+                              (unsigned char)(c[i].answer >> 8),
+                              (unsigned char)(c[i].answer >> 16),
+                              (unsigned char)(c[i].answer >> 24), c[i].kind};
+        for (int k = 0; k < 5; k++) {
+            h ^= b[k];
+            h *= UINT64_C(0x100000001b3);
+        }
+    }
+    return h;
+}
+
+static uint64_t trace_hash(const scn_result_t *r)
+{
+    char *t = scn_trace_text(r);
+    uint64_t h = t ? scn_fnv1a(t, strlen(t)) : 0;
+    free(t);
+    return h;
+}
+
+/* Dense answers up to the last non-zero one. */
+static size_t dense_len(const scn_choice_t *c, size_t n)
+{
+    while (n > 0 && c[n - 1].answer == 0)
+        n--;
+    return n;
+}
+
+static uint32_t *dense(const scn_choice_t *c, size_t n)
+{
+    uint32_t *a = malloc((n ? n : 1) * sizeof(*a));
+    if (a)
+        for (size_t i = 0; i < n; i++)
+            a[i] = c[i].answer;
+    return a;
+}
+
+static void token_base(const xp_explorer_t *x, scn_token_t *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->version = 1;
+    t->hash = x->hash;
+    snprintf(t->variant, sizeof(t->variant), "%s",
+             x->m->variant ? x->m->variant : "current");
+    t->mask = x->mask;
+    t->bound = -1;
+}
+
+static void describe_failure(const scn_model_t *m, const xp_exec_t *e,
+                             char *exp, size_t n_exp, int *line, char *why,
+                             size_t n_why)
+{
+    exp[0] = why[0] = '\0';
+    *line = 0;
+    const scn_verdict_t *v = &e->v;
+    if (v->kind == SCN_PASS)
+        return;
+    if (v->failed) {
+        *line = v->failed->pos.line;
+        snprintf(exp, n_exp, "%s:%d: %s", m->path, v->failed->pos.line,
+                 v->failed->text);
+    } else {
+        snprintf(exp, n_exp, "%s: hung", m->path);
+    }
+    snprintf(why, n_why, "%s", v->why ? v->why : "");
+}
+
+/* What run i uses, and its plan.  dfs is handled by the caller. */
+static void plan_for(xp_explorer_t *x, uint64_t i, xp_plan_t *plan,
+                     scn_token_t *gen)
+{
+    xp_strategy_kind_t k = x->o.strategy;
+    unsigned depth = x->o.depth;
+    if (k == XP_PORTFOLIO)
+        xp_portfolio_pick(i, &k, &depth);
+    token_base(x, gen);
+    gen->strategy = k;
+    uint64_t seed = xp_run_seed(x->o.seed, i);
+    memset(plan, 0, sizeof(*plan));
+    if (k == XP_RANDOM) {
+        gen->seed = seed;
+        xp_random_plan(seed, plan);
+    } else if (k == XP_PCT) {
+        gen->seed = seed;
+        gen->depth = depth;
+        gen->k = x->pct_k;
+        xp_pct_free(&x->pct);
+        xp_pct_init(&x->pct, depth, x->pct_k, seed);
+        xp_pct_plan(&x->pct, plan);
+    } else {
+        gen->strategy = XP_FIFO;
+        plan->base = SIM_STRATEGY_FIFO;
+    }
+}
+
+/* READY decisions of a run: PCT's step count. */
+static uint64_t ready_steps(const scn_result_t *r)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < r->n_choices; i++)
+        k += r->choices[i].kind == SIM_CHOICE_READY;
+    return k;
+}
+
+static int calibrate(xp_explorer_t *x)
+{
+    x->pct_k = 1;
+    for (int j = 0; j <= XP_PCT_CALIBRATION; j++) {
+        xp_plan_t p = {0};
+        if (j > 0)
+            xp_random_plan(xp_run_seed(x->o.seed ^ UINT64_C(0xCA11B4A7E), (uint64_t)j), &p);
+        xp_exec_t e;
+        int rc = execute(x->m, x->mask, &p, &e);
+        if (rc < 0)
+            return rc;
+        uint64_t k = ready_steps(e.res);
+        if (k > x->pct_k)
+            x->pct_k = k;
+        exec_free(&e);
+    }
+    return 0;
+}
+
+/* dfs shards: the tree split at the shallowest depth with >= N nodes
+ * (schedules that end above it are nodes too); shard K takes nodes
+ * K-1, K-1+N, ... in tree order. */
+static int build_roots(xp_explorer_t *x)
+{
+    size_t n = 1, cap = 1;
+    xp_root_t *nodes = calloc(1, sizeof(*nodes));
+    if (!nodes)
+        return SCN_ENOMEM;
+    int rc = 0;
+    while (x->o.shard_n > 1 && n < x->o.shard_n) {
+        xp_root_t *next = NULL;
+        size_t nn = 0, ncap = 0;
+        int grew = 0;
+        for (size_t j = 0; j < n && rc == 0; j++) {
+            xp_plan_t p = {0};
+            p.prefix = nodes[j].a;
+            p.n_prefix = nodes[j].n;
+            xp_exec_t e;
+            rc = execute(x->m, x->mask, &p, &e);
+            if (rc < 0)
+                break;
+            size_t len = nodes[j].n;
+            unsigned width = e.res->n_choices > len ? e.res->choices[len].n : 0;
+            size_t used = xp_preemptions(nodes[j].a, len);
+            exec_free(&e);
+            unsigned kids = width ? width : 1;
+            for (unsigned a = 0; a < kids; a++) {
+                if (width && a > 0 && x->o.preemptions >= 0 &&
+                    (long)used + 1 > x->o.preemptions)
+                    break;
+                if (nn == ncap) {
+                    ncap = ncap ? ncap * 2 : 16;
+                    xp_root_t *g = realloc(next, ncap * sizeof(*g));
+                    if (!g) {
+                        rc = SCN_ENOMEM;
+                        break;
+                    }
+                    next = g;
+                }
+                xp_root_t *c = &next[nn++];
+                c->n = len + (width ? 1 : 0);
+                c->a = malloc((c->n ? c->n : 1) * sizeof(*c->a));
+                if (!c->a) {
+                    rc = SCN_ENOMEM;
+                    nn--;
+                    break;
+                }
+                if (len)
+                    memcpy(c->a, nodes[j].a, len * sizeof(*c->a));
+                if (width) {
+                    c->a[len] = a;
+                    grew = 1;
+                }
+            }
+        }
+        for (size_t j = 0; j < n; j++)
+            free(nodes[j].a);
+        free(nodes);
+        nodes = next;
+        n = nn;
+        (void)cap;
+        if (rc < 0 || !grew)
+            break;
+    }
+    if (rc < 0) {
+        for (size_t j = 0; j < n; j++)
+            free(nodes[j].a);
+        free(nodes);
+        return rc;
+    }
+    /* keep this shard's nodes */
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (j % x->o.shard_n == x->o.shard_k - 1)
+            nodes[k++] = nodes[j];
+        else
+            free(nodes[j].a);
+    }
+    x->roots = nodes;
+    x->n_roots = k;
+    return 0;
+}
+
+int xp_explorer_new(const scn_model_t *m, const char *bytes, size_t n_bytes,
+                    const xp_opts_t *o, xp_explorer_t **out)
+{
+    *out = NULL;
+    xp_explorer_t *x = calloc(1, sizeof(*x));
+    if (!x)
+        return SCN_ENOMEM;
+    x->m = m;
+    x->o = *o;
+    if (!x->o.shard_n)
+        x->o.shard_k = x->o.shard_n = 1;
+    x->hash = scn_content_hash(bytes, n_bytes);
+    x->mask = o->choices ? o->choices
+                         : (m->explore_choices ? m->explore_choices
+                                               : SIM_CHOICES_DEFAULT);
+    x->pct_k = 1;
+    int rc = 0;
+    if (o->strategy == XP_PCT || o->strategy == XP_PORTFOLIO)
+        rc = calibrate(x);
+    if (rc == 0 && o->strategy == XP_DFS)
+        rc = build_roots(x);
+    if (rc < 0) {
+        xp_explorer_free(x);
+        return rc;
+    }
+    *out = x;
+    return 0;
+}
+
+void xp_explorer_free(xp_explorer_t *x)
+{
+    if (!x)
+        return;
+    xp_pct_free(&x->pct);
+    xp_dfs_free(&x->dfs);
+    for (size_t j = 0; j < x->n_roots; j++)
+        free(x->roots[j].a);
+    free(x->roots);
+    free(x);
+}
+
+int xp_explorer_exhausted(const xp_explorer_t *x)
+{
+    return x->dfs_done;
+}
+
+/* The next dfs schedule over this shard's roots; 1 when exhausted. */
+static int dfs_plan(xp_explorer_t *x, xp_plan_t *plan)
+{
+    for (;;) {
+        if (x->cur_root >= x->n_roots) {
+            x->dfs_done = 1;
+            return 1;
+        }
+        if (!x->dfs_ready) {
+            xp_dfs_free(&x->dfs);
+            const xp_root_t *r = &x->roots[x->cur_root];
+            if (xp_dfs_init(&x->dfs, x->o.preemptions, r->a, r->n) < 0)
+                return SCN_ENOMEM;
+            x->dfs_ready = 1;
+        }
+        int rc = xp_dfs_next(&x->dfs, plan);
+        if (rc <= 0)
+            return rc;
+        x->dfs_ready = 0;
+        x->cur_root++;
+    }
+}
+
+void xp_explorer_gen_token(xp_explorer_t *x, uint64_t i, char *buf, size_t n)
+{
+    scn_token_t t;
+    if (x->o.strategy == XP_DFS) {
+        token_base(x, &t);
+        t.strategy = XP_DFS;
+        t.bound = x->o.preemptions;
+        t.run = i;
+    } else {
+        xp_plan_t p;
+        plan_for(x, i, &p, &t);
+    }
+    if (scn_token_format(&t, buf, n) < 0 && n)
+        buf[0] = '\0';
+}
+
+static void first_divergence(const scn_result_t *a, const scn_result_t *b,
+                             char *msg, size_t n)
+{
+    size_t na = a->n_events, nb = b->n_events, i = 0;
+    for (; i < na && i < nb; i++) {
+        const scn_event_t *x = &a->events[i], *y = &b->events[i];
+        if (x->time != y->time || x->thread != y->thread ||
+            x->step != y->step || strcmp(x->kind, y->kind) ||
+            strcmp(x->subject, y->subject) || strcmp(x->detail, y->detail))
+            break;
+    }
+    const scn_event_t *x = i < na ? &a->events[i] : NULL;
+    const scn_event_t *y = i < nb ? &b->events[i] : NULL;
+    snprintf(msg, n,
+             "first divergent event #%zu: first run `%s %s %s` (thread %u), "
+             "replay `%s %s %s` (thread %u)",
+             i, x ? x->kind : "(end)", x ? x->subject : "",
+             x ? x->detail : "", x ? x->thread : 0, y ? y->kind : "(end)",
+             y ? y->subject : "", y ? y->detail : "", y ? y->thread : 0);
+}
+
+int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->index = i;
+    xp_plan_t plan;
+    scn_token_t gen;
+    if (x->o.strategy == XP_DFS) {
+        int rc = dfs_plan(x, &plan);
+        if (rc != 0)
+            return rc;
+        token_base(x, &gen);
+        gen.strategy = XP_DFS;
+        gen.bound = x->o.preemptions;
+        gen.run = i;
+    } else {
+        plan_for(x, i, &plan, &gen);
+    }
+    xp_exec_t e;
+    int rc = execute(x->m, x->mask, &plan, &e);
+    if (rc < 0)
+        return rc;
+    if (x->o.strategy == XP_DFS &&
+        xp_dfs_feed(&x->dfs, e.res->choices, e.res->n_choices) < 0) {
+        exec_free(&e);
+        return SCN_ENOMEM;
+    }
+    r->verdict = e.v.kind;
+    r->schedule = schedule_hash(e.res->choices, e.res->n_choices);
+    r->decisions = e.res->n_choices;
+    r->steps = e.res->end_steps;
+    describe_failure(x->m, &e, r->expectation, sizeof(r->expectation),
+                     &r->exp_line, r->why, sizeof(r->why));
+    if (scn_token_format(&gen, r->gen_token, sizeof(r->gen_token)) < 0)
+        r->gen_token[0] = '\0';
+    scn_token_t t = gen;
+    t.explicit_seq = 1;
+    t.n_answers = dense_len(e.res->choices, e.res->n_choices);
+    t.answers = dense(e.res->choices, t.n_answers);
+    if (!t.answers || scn_token_format(&t, r->token, sizeof(r->token)) < 0)
+        memcpy(r->token, r->gen_token, sizeof(r->token));
+    free(t.answers);
+    r->n_choices = e.res->n_choices;
+    r->choices = malloc((r->n_choices ? r->n_choices : 1) * sizeof(*r->choices));
+    if (!r->choices) {
+        exec_free(&e);
+        return SCN_ENOMEM;
+    }
+    if (r->n_choices)
+        memcpy(r->choices, e.res->choices, r->n_choices * sizeof(*r->choices));
+    if (x->o.verify) {
+        /* The second run replays the recorded sequence, as a token does. */
+        r->trace_hash = trace_hash(e.res);
+        uint32_t *all = dense(r->choices, r->n_choices);
+        xp_plan_t p2 = {0};
+        p2.prefix = all;
+        p2.n_prefix = r->n_choices;
+        xp_exec_t e2;
+        rc = all ? execute(x->m, x->mask, &p2, &e2) : SCN_ENOMEM;
+        free(all);
+        if (rc < 0) {
+            exec_free(&e);
+            return rc;
+        }
+        if (trace_hash(e2.res) != r->trace_hash) {
+            r->verify_failed = 1;
+            first_divergence(e.res, e2.res, r->verify_msg, sizeof(r->verify_msg));
+        }
+        exec_free(&e2);
+    }
+    exec_free(&e);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- shrink */
+
+typedef struct shrink_cx {
+    xp_explorer_t *x;
+    const scn_expect_t *target; /* NULL: the run hung */
+    int replays;
+} shrink_cx_t;
+
+/* Does the schedule `a` (rest fifo) still fail the same way?  On yes,
+ * *rec gets the run's dense recorded answers (malloc'ed). */
+static int still_fails(shrink_cx_t *c, const uint32_t *a, size_t n,
+                       uint32_t **rec, size_t *n_rec)
+{
+    if (c->replays >= XP_SHRINK_BUDGET)
+        return 0;
+    c->replays++;
+    xp_plan_t p = {0};
+    p.prefix = a;
+    p.n_prefix = n;
+    xp_exec_t e;
+    if (execute(c->x->m, c->x->mask, &p, &e) < 0)
+        return 0;
+    int same = 0;
+    if (c->target == NULL) {
+        same = e.v.kind == SCN_HUNG;
+    } else if (e.v.kind != SCN_PASS) {
+        for (size_t i = 0; i < e.v.n_failures; i++)
+            if (e.v.failures[i].x == c->target)
+                same = 1;
+    }
+    if (same && rec) {
+        *n_rec = dense_len(e.res->choices, e.res->n_choices);
+        *rec = dense(e.res->choices, *n_rec);
+        if (!*rec)
+            same = 0;
+    }
+    exec_free(&e);
+    return same;
+}
+
+static int is_lifecycle(const char *k)
+{
+    return strcmp(k, "call") == 0 || strcmp(k, "log") == 0 ||
+           strcmp(k, "state") == 0 || strcmp(k, "worker") == 0 ||
+           strcmp(k, "step") == 0;
+}
+
+static void ev_label(const scn_event_t *e, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s %s%s%s", e->kind, e->subject, e->detail[0] ? " " : "",
+             e->detail);
+}
+
+static size_t next_lc(const scn_result_t *r, size_t i)
+{
+    while (i < r->n_events && !is_lifecycle(r->events[i].kind))
+        i++;
+    return i;
+}
+
+/* The first lifecycle event where the failing and the passing traces
+ * part: `a` (failing) came before `b`, which the passing run had there. */
+static void critical_pair(const scn_result_t *fail, const scn_result_t *pass,
+                          char *out, size_t n)
+{
+    size_t i = next_lc(fail, 0), j = next_lc(pass, 0);
+    char a[200], b[200];
+    out[0] = '\0';
+    for (;;) {
+        int ef = i >= fail->n_events, ep = j >= pass->n_events;
+        if (ef && ep)
+            return;
+        if (ef || ep) {
+            ev_label(ef ? &pass->events[j] : &fail->events[i], a, sizeof(a));
+            snprintf(out, n, "`%s` only in the %s run", a,
+                     ef ? "passing" : "failing");
+            return;
+        }
+        ev_label(&fail->events[i], a, sizeof(a));
+        ev_label(&pass->events[j], b, sizeof(b));
+        if (strcmp(a, b) != 0) {
+            snprintf(out, n, "`%s` before `%s`", a, b);
+            return;
+        }
+        i = next_lc(fail, i + 1);
+        j = next_lc(pass, j + 1);
+    }
+}
+
+int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->token, sizeof(s->token), "%s", r->token);
+    s->verdict = r->verdict;
+    snprintf(s->expectation, sizeof(s->expectation), "%s", r->expectation);
+    s->exp_line = r->exp_line;
+    size_t n = dense_len(r->choices, r->n_choices);
+    uint32_t *cur = dense(r->choices, n);
+    if (!cur)
+        return SCN_ENOMEM;
+    s->from_preemptions = s->preemptions = xp_preemptions(cur, n);
+
+    /* The failed expectation to keep failing. */
+    shrink_cx_t c = {.x = x};
+    {
+        xp_plan_t p = {0};
+        p.prefix = cur;
+        p.n_prefix = n;
+        xp_exec_t e;
+        int rc = execute(x->m, x->mask, &p, &e);
+        if (rc < 0) {
+            free(cur);
+            return rc;
+        }
+        c.replays++;
+        if (e.v.kind == SCN_PASS) {
+            s->verdict = SCN_PASS;
+            exec_free(&e);
+            free(cur);
+            return c.replays;
+        }
+        c.target = e.v.kind == SCN_HUNG ? NULL : e.v.failed;
+        exec_free(&e);
+    }
+    /* 1. fewest preemptions: zero each non-zero answer, keep what still
+     * fails; repeat to a fixpoint.  2. shortest: lower each remaining
+     * answer to the smallest that still fails (and the forced prefix ends
+     * at the last non-zero answer). */
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t j = n; j-- > 0;) {
+            if (j >= n || cur[j] == 0)
+                continue;
+            uint32_t keep = cur[j];
+            cur[j] = 0;
+            uint32_t *rec = NULL;
+            size_t nr = 0;
+            if (still_fails(&c, cur, n, &rec, &nr)) {
+                free(cur);
+                cur = rec;
+                n = nr;
+                changed = 1;
+            } else {
+                cur[j] = keep;
+            }
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        for (uint32_t a = 1; a < cur[j]; a++) {
+            uint32_t keep = cur[j];
+            cur[j] = a;
+            uint32_t *rec = NULL;
+            size_t nr = 0;
+            if (still_fails(&c, cur, n, &rec, &nr) && nr == n &&
+                xp_preemptions(rec, nr) <= xp_preemptions(cur, n)) {
+                free(cur);
+                cur = rec;
+                break;
+            }
+            free(rec);
+            cur[j] = keep;
+        }
+    }
+    /* Re-check, then the critical pair against the schedule without its
+     * last preemption. */
+    xp_plan_t pf = {0};
+    pf.prefix = cur;
+    pf.n_prefix = n;
+    xp_exec_t ef;
+    int rc = execute(x->m, x->mask, &pf, &ef);
+    if (rc < 0) {
+        free(cur);
+        return rc;
+    }
+    c.replays++;
+    s->verdict = ef.v.kind;
+    describe_failure(x->m, &ef, s->expectation, sizeof(s->expectation),
+                     &s->exp_line, (char[8]){0}, 1);
+    if (ef.v.kind != SCN_PASS) {
+        s->preemptions = xp_preemptions(cur, n);
+        scn_token_t t;
+        token_base(x, &t);
+        if (scn_token_parse(r->token, &t, NULL, 0) == 0) {
+            /* keep the strategy and seed of the run that found it */
+            scn_token_free(&t);
+        } else {
+            token_base(x, &t);
+        }
+        t.explicit_seq = 1;
+        t.answers = cur;
+        t.n_answers = n;
+        char buf[SCN_TOKEN_MAX + 1];
+        if (scn_token_format(&t, buf, sizeof(buf)) >= 0)
+            snprintf(s->token, sizeof(s->token), "%s", buf);
+        if (n > 0) {
+            size_t last = n - 1;
+            xp_plan_t pp = {0};
+            pp.prefix = cur;
+            pp.n_prefix = last; /* answers after it are fifo (0) */
+            xp_exec_t ep;
+            if (execute(x->m, x->mask, &pp, &ep) == 0) {
+                c.replays++;
+                critical_pair(ef.res, ep.res, s->critical, sizeof(s->critical));
+                if (ep.v.kind != SCN_PASS && s->critical[0])
+                    strncat(s->critical, " (that run fails too)",
+                            sizeof(s->critical) - strlen(s->critical) - 1);
+                exec_free(&ep);
+            }
+        }
+    }
+    exec_free(&ef);
+    free(cur);
+    return c.replays;
+}
+
+/* ---------------------------------------------------------------- replay */
+
+int xp_replay(const scn_model_t *m, const char *bytes, size_t n_bytes,
+              const scn_token_t *t, int continue_random, int *drifted,
+              scn_result_t **res, scn_verdict_t *v)
+{
+    *res = NULL;
+    *drifted = scn_content_hash(bytes, n_bytes) != t->hash;
+    if (*drifted && !continue_random)
+        return SCN_EIO;
+    xp_plan_t p = {0};
+    xp_pct_t pct;
+    memset(&pct, 0, sizeof(pct));
+    xp_dfs_t dfs;
+    memset(&dfs, 0, sizeof(dfs));
+    uint32_t *path = NULL;
+    int rc = 0;
+    if (t->explicit_seq) {
+        p.prefix = t->answers;
+        p.n_prefix = t->n_answers;
+        if (*drifted) {
+            p.base = SIM_STRATEGY_RANDOM;
+            p.seed = t->seed;
+        }
+    } else if (t->strategy == XP_RANDOM) {
+        xp_random_plan(t->seed, &p);
+    } else if (t->strategy == XP_PCT) {
+        xp_pct_init(&pct, t->depth, t->k, t->seed);
+        xp_pct_plan(&pct, &p);
+    } else if (t->strategy == XP_DFS) {
+        /* regenerate: enumerate the (unsharded) tree up to the index */
+        rc = xp_dfs_init(&dfs, t->bound, NULL, 0);
+        for (uint64_t i = 0; rc == 0; i++) {
+            xp_plan_t q;
+            rc = xp_dfs_next(&dfs, &q);
+            if (rc != 0)
+                break;
+            if (i == t->run) {
+                path = malloc((q.n_prefix ? q.n_prefix : 1) * sizeof(*path));
+                if (!path) {
+                    rc = SCN_ENOMEM;
+                    break;
+                }
+                if (q.n_prefix)
+                    memcpy(path, q.prefix, q.n_prefix * sizeof(*path));
+                p.prefix = path;
+                p.n_prefix = q.n_prefix;
+                break;
+            }
+            xp_exec_t e;
+            rc = execute(m, t->mask, &q, &e);
+            if (rc == 0) {
+                rc = xp_dfs_feed(&dfs, e.res->choices, e.res->n_choices);
+                exec_free(&e);
+            }
+        }
+        if (rc == 1)
+            rc = SCN_EIO; /* the index is past the end of the space */
+    }
+    if (rc == 0) {
+        xp_exec_t e;
+        rc = execute(m, t->mask, &p, &e);
+        if (rc == 0) {
+            *res = e.res;
+            *v = e.v;
+        }
+    }
+    free(path);
+    xp_dfs_free(&dfs);
+    xp_pct_free(&pct);
+    return rc;
+}

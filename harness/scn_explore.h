@@ -1,0 +1,221 @@
+/*
+ * scn_explore.h - exploration: one scenario under many schedules, replay
+ * tokens, shrinking, shard result files, and the worker side of the
+ * multi-process protocol.
+ *
+ * ---------------------------------------------------------------- protocol
+ * A worker is `csim explore-worker FILE [explore options] --first I
+ * --count K`.  It takes the same options as `csim explore` (--strategy,
+ * --seed, --depth, --preemptions, --choices, --shard, --runs is ignored)
+ * and runs the runs with indices I .. I+K-1 (global indices: the same index
+ * is the same schedule in every process), writing JSON Lines to stdout,
+ * one object per line, flushed after every line:
+ *
+ *   {"type":"start","run":I,"token":"..."}
+ *       before run I; the token regenerates run I (strategy + seed + index)
+ *       so a run that crashes or times out can still be reported.
+ *   {"type":"run","run":I,"verdict":"PASS|FAIL|HUNG","schedule":"<16 hex>",
+ *    "decisions":N,"steps":N,"token":"...","expectation":"...","why":"..."}
+ *       after run I.  schedule: FNV-1a 64 of the choice sequence (distinct
+ *       schedules = distinct values); decisions: recorded choices; steps:
+ *       scheduler steps; token: replays exactly this run (an explicit choice
+ *       sequence when it fits in 100 bytes, else the regenerating token);
+ *       expectation/why: the first failed expectation ("" on PASS).  A run
+ *       that is FAIL or HUNG is NOT shrunk by the worker.
+ *   {"type":"done","runs":K,"exhausted":true|false}
+ *       at the end; exhausted: dfs ran out of schedules before K (always
+ *       false for the other strategies).
+ *
+ * Exit status 0 after "done" (failures are data, not errors), 2 on bad
+ * usage / scenario (message on stderr, no JSON).  Anything else (a signal,
+ * a missing "done") is a crash of the run announced by the last "start".
+ *
+ * dfs: runs depend on the ones before them, so a dfs worker enumerates from
+ * the start of its tree (the whole tree, or its --shard subtree); runs
+ * before I are executed but not reported, and I..I+K-1 are the I-th..
+ * schedules of that enumeration.  Give dfs to one worker per shard
+ * (--first 0 --count N) and split with --shard.
+ *
+ * `csim explore-worker FILE [options] --shrink TOKEN` shrinks one failing
+ * run and prints one line
+ *   {"type":"shrunk","token":"...","critical":"...","preemptions":N,
+ *    "verdict":"FAIL|HUNG|PASS","expectation":"..."}
+ * (verdict PASS: the token did not fail; it is echoed unchanged).
+ *
+ * ---------------------------------------------------------------- tokens
+ * `c1.HHHHHHHH.VARIANT.MM.STRAT.SEED.FORM.DATA`, at most 100 bytes, only
+ * [A-Za-z0-9._-]:
+ *   c1        format version 1
+ *   HHHHHHHH  48-bit FNV-1a of the scenario file's bytes, base64url
+ *   VARIANT   the scenario's variant
+ *   MM        the choice mask, 2 hex digits (SIM_CHOICE_BIT)
+ *   STRAT     the run's strategy: f, r, pD (pct depth D), dC (dfs bound C,
+ *             `d-` unbounded)
+ *   SEED      the run's seed, base 36
+ *   FORM x    DATA = the schedule: base64url of varint pairs (gap, answer)
+ *             for every non-zero answer (gap = zero answers skipped); every
+ *             later choice is 0 (fifo)
+ *   FORM g    DATA = what regenerates it: random "", pct k in base 36,
+ *             dfs the run index in base 36 (unsharded enumeration)
+ */
+#ifndef SCN_EXPLORE_H
+#define SCN_EXPLORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scn.h"
+#include "strategy.h"
+
+#define SCN_TOKEN_MAX 100
+
+/* ---------------------------------------------------------------- tokens */
+
+typedef struct scn_token {
+    unsigned version;
+    uint64_t hash;   /* 48 bits */
+    char variant[24];
+    unsigned mask;
+    xp_strategy_kind_t strategy; /* fifo, random, pct or dfs */
+    unsigned depth;  /* pct */
+    long bound;      /* dfs; < 0 none */
+    uint64_t seed;
+    int explicit_seq; /* FORM x */
+    uint64_t k;       /* pct, FORM g */
+    uint64_t run;     /* dfs, FORM g */
+    uint32_t *answers; /* FORM x: dense, up to the last non-zero answer */
+    size_t n_answers;
+} scn_token_t;
+
+/* 48-bit FNV-1a of a file's bytes. */
+uint64_t scn_content_hash(const char *bytes, size_t n);
+
+/* Encode; the dense answers are compressed to (gap, answer) pairs.
+ * Returns the length, or -1 when it does not fit in SCN_TOKEN_MAX. */
+int scn_token_format(const scn_token_t *t, char *buf, size_t size);
+/* Decode; t->answers is malloc'ed (scn_token_free).  -1 on a malformed
+ * token (msg says why). */
+int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg);
+void scn_token_free(scn_token_t *t);
+
+/* ---------------------------------------------------------------- explore */
+
+typedef struct xp_opts {
+    xp_strategy_kind_t strategy; /* default portfolio */
+    uint64_t seed;
+    unsigned depth;     /* pct depth (default 3) */
+    long preemptions;   /* dfs bound (default 2; < 0 none) */
+    uint64_t runs;      /* default 1000 */
+    unsigned shard_k, shard_n; /* 1-based K of N (default 1/1) */
+    int until_all;
+    unsigned choices;   /* 0 = the scenario's `explore` line / default */
+    int verify;
+    int trace;          /* print the trace of each failure's shrunk replay */
+    int shrink;         /* default 1 */
+    uint64_t timeout_ms;
+    int jobs;
+    const char *out;    /* result file (JSON) */
+} xp_opts_t;
+
+void xp_opts_default(xp_opts_t *o);
+
+/* The outcome of one run. */
+typedef struct xp_run {
+    uint64_t index;
+    scn_verdict_kind_t verdict;
+    uint64_t schedule;  /* FNV-1a 64 of the choice sequence */
+    uint64_t trace_hash;
+    uint64_t decisions, steps;
+    char token[SCN_TOKEN_MAX + 1];     /* replays this run */
+    char gen_token[SCN_TOKEN_MAX + 1]; /* regenerates this run */
+    char expectation[256];
+    int exp_line;
+    char why[512];
+    scn_choice_t *choices;
+    size_t n_choices;
+    int verify_failed;
+    char verify_msg[1024];
+} xp_run_t;
+
+void xp_run_free(xp_run_t *r);
+
+typedef struct xp_explorer xp_explorer_t;
+
+/* bytes: the scenario file's content (for its hash).  The model must
+ * outlive the explorer. */
+int xp_explorer_new(const scn_model_t *m, const char *bytes, size_t n_bytes,
+                    const xp_opts_t *o, xp_explorer_t **out);
+void xp_explorer_free(xp_explorer_t *x);
+
+/* Run global index i (random / pct / portfolio / fifo), or the next dfs
+ * schedule (i is then only a label).  Returns 0, 1 when dfs is exhausted
+ * (nothing ran), < 0 on error. */
+int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r);
+/* The token that regenerates run i (what a worker's "start" line says). */
+void xp_explorer_gen_token(xp_explorer_t *x, uint64_t i, char *buf, size_t n);
+/* dfs: schedules handed out and whether the space is exhausted. */
+int xp_explorer_exhausted(const xp_explorer_t *x);
+
+/* Shrinking (fewest preemptions, then shortest) of a failing run.
+ * Fills a shrunk token (or copies r->token when shrinking changes
+ * nothing), the preemptions left and the critical pair text ("" when none
+ * found).  Returns the replays it used, < 0 on error. */
+typedef struct xp_shrunk {
+    char token[SCN_TOKEN_MAX + 1];
+    size_t preemptions, from_preemptions;
+    char critical[512];
+    scn_verdict_kind_t verdict;
+    char expectation[256];
+    int exp_line;
+} xp_shrunk_t;
+int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s);
+
+/* Replay a token against a model; the result and verdict are the caller's
+ * (scn_result_free / scn_verdict_free).  continue_random: on a content
+ * hash mismatch replay the prefix and finish under seeded random
+ * (*drifted set) instead of failing with SCN_EIO. */
+int xp_replay(const scn_model_t *m, const char *bytes, size_t n_bytes,
+              const scn_token_t *t, int continue_random, int *drifted,
+              scn_result_t **res, scn_verdict_t *v);
+
+/* ---------------------------------------------------------------- totals */
+
+typedef struct xp_failure {
+    uint64_t run;
+    char token[SCN_TOKEN_MAX + 1];
+    char expectation[300];
+    char verdict[8];
+} xp_failure_t;
+
+typedef struct xp_totals {
+    uint64_t runs, decisions;
+    uint64_t *schedules; /* hash set (open addressing, 0 = empty) */
+    size_t n_sched, cap_sched;
+    int has_zero;        /* the schedule hash 0 was seen */
+    xp_failure_t *failures;
+    size_t n_failures, cap_failures;
+    int exhausted;       /* dfs */
+    int files;           /* result files read (merge) */
+    double seconds;
+} xp_totals_t;
+
+int xp_totals_add_schedule(xp_totals_t *t, uint64_t h);
+size_t xp_totals_distinct(const xp_totals_t *t);
+int xp_totals_add_failure(xp_totals_t *t, const xp_failure_t *f);
+void xp_totals_free(xp_totals_t *t);
+/* Result file: JSON, written atomically (temp + rename). */
+int xp_totals_write(const xp_totals_t *t, const char *path,
+                    const char *scenario, const xp_opts_t *o);
+int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg);
+/* The summary line: "... distinct schedules, F failures, R runs/s, D
+ * decisions/s" (timing omitted when seconds <= 0). */
+void xp_totals_print(const xp_totals_t *t, FILE *f);
+
+/* ---------------------------------------------------------------- commands */
+
+int scn_cmd_explore(int argc, char **argv);
+int scn_cmd_explore_worker(int argc, char **argv);
+int scn_cmd_replay(int argc, char **argv);
+int scn_cmd_merge(int argc, char **argv);
+
+#endif /* SCN_EXPLORE_H */
