@@ -316,6 +316,9 @@ typedef struct scn_run_opts {
     sim_chooser_cb chooser;
     void *chooser_arg;
     void (*attach)(void *arg, sim_world_t *w);
+    /* Stacks shared by many runs (sim_config_t.stack_pool); NULL = the
+     * world's own. */
+    sim_stack_pool_t *stacks;
 } scn_run_opts_t;
 
 /* One recorded choice (sim_choices + sim_choice_info). */

@@ -229,6 +229,7 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
     if (!cfg.choices)
         cfg.choices = SIM_CHOICES_DEFAULT;
     r->choice_mask = cfg.choices;
+    cfg.stack_pool = opts ? opts->stacks : NULL;
     if (rc == 0 && sim_world_new(&cfg, &rt.w) < 0)
         rc = SCN_ERUN;
     if (rc == 0 && opts && opts->n_prefix &&

@@ -74,11 +74,9 @@ typedef struct xp_pct {
     /* per run */
     uint64_t rng, step;
     sim_world_t *w;
-    size_t scanned;       /* trace events already seen */
     uint64_t *prio;       /* by thread id; 0 = not assigned yet */
-    uint64_t *enq, *ran;  /* last enqueue / run trace seq + 1, by thread id */
     size_t n_ids;
-    unsigned *cand;       /* scratch */
+    unsigned *cand;       /* scratch: the candidates' thread ids */
     size_t n_cand_cap;
     uint64_t mapped, unmapped; /* READY choices mapped to threads or not */
 } xp_pct_t;

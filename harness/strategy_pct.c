@@ -13,11 +13,9 @@
  * candidate is chosen; if s == k_i its priority drops to i (below every
  * initial priority) and the highest is chosen again.
  *
- * Candidates -> threads: sim hands the chooser only n, so the run queue is
- * rebuilt from the trace: a thread is queued when its last enqueue event
- * (spawn, wake, yield, or the killer of a "kill suspended/not-started")
- * comes after its last "run".  When the rebuilt queue does not have n
- * entries (a queued semaphore callback, say) that one choice is random.
+ * Candidates -> threads: sim_ready_at names the thread behind each ready
+ * entry.  A choice that includes an internal callback entry (a semaphore
+ * hand-over) has no thread to rank, and that one choice is random.
  * Other choice kinds (wake, ext, tie, early) are random throughout.
  */
 #include <stdlib.h>
@@ -60,73 +58,12 @@ static int ensure_ids(xp_pct_t *p, size_t need)
     if (!a)
         return -1;
     p->prio = a;
-    uint64_t *b = realloc(p->enq, cap * sizeof(*b));
-    if (!b)
-        return -1;
-    p->enq = b;
-    uint64_t *c = realloc(p->ran, cap * sizeof(*c));
-    if (!c)
-        return -1;
-    p->ran = c;
     unsigned *d = realloc(p->cand, cap * sizeof(*d));
     if (!d)
         return -1;
     p->cand = d;
     memset(p->prio + p->n_ids, 0, (cap - p->n_ids) * sizeof(*a));
-    memset(p->enq + p->n_ids, 0, (cap - p->n_ids) * sizeof(*b));
-    memset(p->ran + p->n_ids, 0, (cap - p->n_ids) * sizeof(*c));
     p->n_ids = cap;
-    return 0;
-}
-
-static unsigned id_by_name(const xp_pct_t *p, const char *name)
-{
-    size_t n = sim_thread_count(p->w);
-    for (size_t id = n; id >= 1; id--) {
-        sim_thread_t *t = sim_thread_by_id(p->w, (unsigned)id);
-        if (t && sim_thread_state(t) != SIM_THREAD_DEAD &&
-            strcmp(sim_thread_name(t), name) == 0)
-            return (unsigned)id;
-    }
-    return 0;
-}
-
-/* Bring the shadow run queue up to date with the trace. */
-static int scan(xp_pct_t *p)
-{
-    size_t n = sim_trace_count(p->w);
-    if (ensure_ids(p, sim_thread_count(p->w) + 1) < 0)
-        return -1;
-    for (; p->scanned < n; p->scanned++) {
-        const sim_trace_event_t *e = sim_trace_get(p->w, p->scanned);
-        uint64_t mark = e->seq + 1;
-        const char *k = e->kind;
-        unsigned id = 0;
-        if (strcmp(k, "run") == 0) {
-            if (e->thread < p->n_ids)
-                p->ran[e->thread] = mark;
-            continue;
-        }
-        if (strcmp(k, "spawn") == 0) {
-            if (strncmp(e->detail, "id=", 3) == 0 && !strstr(e->detail, "inline"))
-                id = (unsigned)strtoul(e->detail + 3, NULL, 10);
-        } else if (strcmp(k, "wake") == 0) {
-            id = id_by_name(p, e->subject);
-        } else if (strcmp(k, "yield") == 0) {
-            id = e->thread;
-        } else if (strcmp(k, "kill") == 0 &&
-                   (strcmp(e->detail, "suspended") == 0 ||
-                    strcmp(e->detail, "not-started") == 0)) {
-            id = e->thread; /* the killer requeues itself */
-            if (e->detail[0] == 'n') {
-                unsigned v = id_by_name(p, e->subject);
-                if (v && v < p->n_ids)
-                    p->enq[v] = 0;
-            }
-        }
-        if (id && id < p->n_ids)
-            p->enq[id] = mark;
-    }
     return 0;
 }
 
@@ -146,20 +83,12 @@ static unsigned pct_choose(void *arg, sim_choice_kind_t kind, unsigned n)
         return below(&p->rng, n);
     uint64_t s = p->step++;
     size_t c = 0;
-    if (scan(p) == 0) {
-        for (unsigned id = 1; id < p->n_ids && id <= sim_thread_count(p->w); id++) {
-            if (p->enq[id] <= p->ran[id] || p->enq[id] == 0)
-                continue;
-            sim_thread_t *t = sim_thread_by_id(p->w, id);
-            if (!t || sim_thread_state(t) == SIM_THREAD_DEAD)
-                continue;
-            /* insertion by enqueue order */
-            size_t j = c++;
-            while (j > 0 && p->enq[p->cand[j - 1]] > p->enq[id]) {
-                p->cand[j] = p->cand[j - 1];
-                j--;
-            }
-            p->cand[j] = id;
+    if (ensure_ids(p, sim_thread_count(p->w) + 1) == 0 && n <= p->n_ids) {
+        for (; c < n; c++) {
+            sim_thread_t *t = sim_ready_at(p->w, (unsigned)c);
+            if (!t)
+                break;
+            p->cand[c] = sim_thread_id(t);
         }
     }
     if (c != n) {
@@ -190,13 +119,9 @@ void xp_pct_plan(xp_pct_t *p, xp_plan_t *plan)
     p->rng = p->seed;
     p->step = 0;
     p->w = NULL;
-    p->scanned = 0;
     p->mapped = p->unmapped = 0;
-    if (p->n_ids) {
+    if (p->n_ids)
         memset(p->prio, 0, p->n_ids * sizeof(*p->prio));
-        memset(p->enq, 0, p->n_ids * sizeof(*p->enq));
-        memset(p->ran, 0, p->n_ids * sizeof(*p->ran));
-    }
     memset(plan, 0, sizeof(*plan));
     plan->base = SIM_STRATEGY_FIFO;
     plan->seed = p->seed;
@@ -208,10 +133,8 @@ void xp_pct_plan(xp_pct_t *p, xp_plan_t *plan)
 void xp_pct_free(xp_pct_t *p)
 {
     free(p->prio);
-    free(p->enq);
-    free(p->ran);
     free(p->cand);
-    p->prio = p->enq = p->ran = NULL;
+    p->prio = NULL;
     p->cand = NULL;
     p->n_ids = 0;
 }

@@ -217,6 +217,18 @@ static sim__entry_t rq_take(sim_world_t *w, unsigned i)
     return e;
 }
 
+sim_thread_t *sim_ready_at(const sim_world_t *w, unsigned i)
+{
+    size_t mask = w->rq_cap - 1, live = 0;
+
+    for (size_t k = 0; k < w->rq_len; k++) {
+        const sim__entry_t *e = &w->rq[(w->rq_head + k) & mask];
+        if (entry_live(e) && live++ == i)
+            return e->fn != NULL ? NULL : e->t;
+    }
+    return NULL;
+}
+
 void sim__invalidate(sim_world_t *w, sim_thread_t *t)
 {
     t->gen++;

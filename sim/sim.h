@@ -331,6 +331,11 @@ void sim_world_set_chooser(sim_world_t *w, sim_chooser_cb cb, void *arg);
  * answer >= the choice's n is clamped), then fall back to the strategy. */
 int sim_world_set_prefix(sim_world_t *w, const uint32_t *answers, size_t n);
 
+/* Added: during a SIM_CHOICE_READY choice, the thread answer i would run
+ * (NULL for an internal callback entry or past the end), so a strategy can
+ * rank candidates by thread (PCT's priorities). */
+sim_thread_t *sim_ready_at(const sim_world_t *w, unsigned i);
+
 /* Threads by id (1 ..= count), for reports. */
 size_t sim_thread_count(const sim_world_t *w);
 sim_thread_t *sim_thread_by_id(const sim_world_t *w, unsigned id);
