@@ -10,26 +10,11 @@
 
 void ctr__log(sim_world_t *w, const char *level, const char *fmt, ...)
 {
-    char small[256];
-    char *line = small;
     va_list ap;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small), fmt, ap);
+    sim_vtrace(w, "log", level, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n >= sizeof(small)) {
-        va_start(ap, fmt);
-        line = ctr__vformat(fmt, ap);
-        va_end(ap);
-        if (!line)
-            line = small; /* truncated rather than lost */
-    }
-    sim_trace(w, "log", level, "%s", line);
-    if (line != small)
-        ctr__free(line);
 }
 
 const char *ctr__errstr(const sim_error_t *e, char *buf, size_t n)

@@ -59,6 +59,8 @@ void sim__arena_free(sim__arena_t *a);
 const char *sim__arena_strdup(sim__arena_t *a, const char *s);
 /* printf into the arena; NULL on allocation failure. */
 const char *sim__arena_vprintf(sim__arena_t *a, const char *fmt, va_list ap);
+/* vsnprintf, fast for the conversions the trace uses (arena.c). */
+int sim__vformat(char *buf, size_t size, const char *fmt, va_list ap);
 const char *sim__arena_printf(sim__arena_t *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -23,6 +23,7 @@
 #ifndef SIM_H
 #define SIM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -284,6 +285,10 @@ void sim_trace(sim_world_t *w, const char *kind, const char *subject,
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+
+/* Added: sim_trace with a va_list (for loggers built on the trace). */
+void sim_vtrace(sim_world_t *w, const char *kind, const char *subject,
+                const char *fmt, va_list ap);
 
 size_t sim_trace_count(const sim_world_t *w);
 const sim_trace_event_t *sim_trace_get(const sim_world_t *w, size_t i);

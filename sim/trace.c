@@ -22,11 +22,10 @@ int sim__trace_grow(sim_world_t *w)
     return 0;
 }
 
-void sim_trace(sim_world_t *w, const char *kind, const char *subject,
-               const char *fmt, ...)
+void sim_vtrace(sim_world_t *w, const char *kind, const char *subject,
+                const char *fmt, va_list ap)
 {
     const char *s = NULL, *d = "";
-    va_list ap;
 
     if (w == NULL || kind == NULL)
         return;
@@ -35,22 +34,29 @@ void sim_trace(sim_world_t *w, const char *kind, const char *subject,
         return;
     }
     if (fmt != NULL && fmt[0] != '\0') {
-        /* vsnprintf dominates a container run's cost; the common shapes
-         * "%s" and a plain string need no formatting. */
-        va_start(ap, fmt);
+        /* The common shapes "%s" and a plain string need no formatting. */
         if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0')
             d = sim__arena_strdup(&w->arena, va_arg(ap, const char *));
         else if (strchr(fmt, '%') == NULL)
             d = sim__arena_strdup(&w->arena, fmt);
         else
             d = sim__arena_vprintf(&w->arena, fmt, ap);
-        va_end(ap);
         if (d == NULL) {
             w->trace_lost = 1;
             return;
         }
     }
     sim__trace_raw(w, kind, s, d);
+}
+
+void sim_trace(sim_world_t *w, const char *kind, const char *subject,
+               const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    sim_vtrace(w, kind, subject, fmt, ap);
+    va_end(ap);
 }
 
 size_t sim_trace_count(const sim_world_t *w)

@@ -1208,6 +1208,28 @@ static void test_sleep_durations_traced_in_largest_exact_unit(void **state)
     assert_true(trace_has("sleep", "e", "1000000001ns"));
 }
 
+static void test_trace_formats_like_printf(void **state)
+{
+    static char longs[600];
+    const sim_trace_event_t *e;
+
+    (void)state;
+    sim_trace(W, "mark", "a", "%d|%u|%zu|%lld|%llu|%%|%s", -42, 7u,
+              (size_t)123456789, -9000000000ll, 18446744073709551615ull,
+              "str");
+    sim_trace(W, "mark", "b", "%5s|%x|%.1f", "ab", 255u, 1.25);
+    memset(longs, 'x', sizeof longs - 1);
+    sim_trace(W, "mark", "c", "<%s>", longs);
+    sim_trace(W, "mark", "d", "plain 100%% not a format? no: %s", "yes");
+    e = sim_trace_get(W, 0);
+    assert_string_equal(e->detail, "-42|7|123456789|-9000000000|"
+                                   "18446744073709551615|%|str");
+    assert_string_equal(sim_trace_get(W, 1)->detail, "   ab|ff|1.2");
+    assert_int_equal(strlen(sim_trace_get(W, 2)->detail), sizeof longs + 1);
+    assert_string_equal(sim_trace_get(W, 3)->detail,
+                        "plain 100% not a format? no: yes");
+}
+
 static void test_prefix_replays_a_schedule(void **state)
 {
     const uint32_t pick[] = {1, 1};
@@ -1482,6 +1504,7 @@ int main(void)
         T(test_disabled_choice_kind_is_not_asked),
         T(test_timer_early_fires_before_runnable_threads),
         T(test_sleep_durations_traced_in_largest_exact_unit),
+        T(test_trace_formats_like_printf),
         T(test_prefix_replays_a_schedule),
         T(test_chooser_sees_timer_ties_and_wake_order),
         T(test_trace_copies_strings),
