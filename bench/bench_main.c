@@ -681,7 +681,7 @@ int main(int argc, char **argv)
             snprintf(m, sizeof m, "%.1f ns", asm_r->sim_ns);
             snprintf(t, sizeof t, "<= %.1f ns (2x raw asm)",
                      2 * asm_r->raw_ns);
-            row("sim switch, asm backend (sim_yield round trip / 2, trace on)",
+            row("sim switch, asm (one sim_yield to the next thread, trace on)",
                 m, t, ok(asm_r->sim_ns <= 2 * asm_r->raw_ns));
         }
         if (uc_r != NULL) {
@@ -721,8 +721,8 @@ int main(int argc, char **argv)
     printf("  switch rows: raw = bench's own two coroutines switching directly "
            "through sim__ctx_switch;\n"
            "    sim = two green threads ping-ponging via sim_yield "
-           "(thread->hub->thread = 2 switches),\n"
-           "    per sim_yield round trip: asm %.1f ns",
+           "(one switch per yield: the thread hands off to the next),\n"
+           "    per sim_yield: asm %.1f ns",
            strcmp(sw_self.backend, "asm") == 0 ? sw_self.yield_ns
                                                : (have_other ? sw_other.yield_ns : 0));
     if (have_other || strcmp(sw_self.backend, "ucontext") == 0)

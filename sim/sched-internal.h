@@ -198,6 +198,11 @@ struct sim_world {
     sim_thread_t *current;
     const sim_error_t *hub_pending;
     sim_thread_t *direct; /* kill: resume this one next, bypassing the queue */
+    sim_thread_t *back;   /* the thread that last switched to the hub */
+    /* A callback entry a hand-off took from the queue: the hub runs it
+     * first thing when it regains control. */
+    void (*pending_fn)(sim_world_t *w, void *arg);
+    void *pending_arg;
     int in_run;
 
     /* run queue: ring buffer, power-of-two capacity */
