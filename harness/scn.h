@@ -87,10 +87,13 @@ typedef enum {
     SCN_S_RUNNER_WAIT,
     SCN_S_HOST,
     SCN_S_INTERRUPT,
+    SCN_S_CRASH, /* testing aid: count = SCN_CRASH_* */
     SCN_S_KINDS
 } scn_step_kind_t;
 
 /* Name of a step kind as an operation ("start", "runner.stop", ...). */
+enum { SCN_CRASH_SEGV = 0, SCN_CRASH_ABORT, SCN_CRASH_OVERFLOW };
+
 const char *scn_step_name(scn_step_kind_t k);
 
 typedef struct scn_errspec {

@@ -28,6 +28,9 @@ struct xp_explorer {
     xp_root_t *roots;
     size_t n_roots, cur_root;
     int dfs_ready, dfs_done;
+    /* the next dfs schedule, planned ahead by xp_explorer_gen_token */
+    xp_plan_t pend;
+    int pend_rc, has_pend;
     /* One set of mapped stacks for every run: mapping, guarding and
      * unmapping them per run cost 3/4 of a dfs search's time. */
     sim_stack_pool_t *stacks;
@@ -203,23 +206,49 @@ static uint64_t ready_steps(const scn_result_t *r)
     return k;
 }
 
+/* Calibration run j (0 fifo, then seeded random): its READY steps. */
+static int calibration_run(const scn_model_t *m, unsigned mask,
+                           sim_stack_pool_t *stacks, uint64_t seed, int j,
+                           uint64_t *k)
+{
+    xp_plan_t p = {0};
+    if (j > 0)
+        xp_random_plan(xp_run_seed(seed ^ UINT64_C(0xCA11B4A7E), (uint64_t)j), &p);
+    xp_exec_t e;
+    int rc = execute(m, mask, stacks, &p, &e);
+    if (rc < 0)
+        return rc;
+    *k = ready_steps(e.res);
+    exec_free(&e);
+    return 0;
+}
+
 static int calibrate(xp_explorer_t *x)
 {
     x->pct_k = 1;
     for (int j = 0; j <= XP_PCT_CALIBRATION; j++) {
-        xp_plan_t p = {0};
-        if (j > 0)
-            xp_random_plan(xp_run_seed(x->o.seed ^ UINT64_C(0xCA11B4A7E), (uint64_t)j), &p);
-        xp_exec_t e;
-        int rc = execute(x->m, x->mask, x->stacks, &p, &e);
+        uint64_t k = 0;
+        int rc = calibration_run(x->m, x->mask, x->stacks, x->o.seed, j, &k);
         if (rc < 0)
             return rc;
-        uint64_t k = ready_steps(e.res);
         if (k > x->pct_k)
             x->pct_k = k;
-        exec_free(&e);
     }
     return 0;
+}
+
+int xp_calibration_runs(void)
+{
+    return XP_PCT_CALIBRATION + 1;
+}
+
+int xp_calibration_run(const scn_model_t *m, const xp_opts_t *o, int j,
+                       uint64_t *k)
+{
+    unsigned mask = o->choices ? o->choices
+                               : (m->explore_choices ? m->explore_choices
+                                                     : SIM_CHOICES_DEFAULT);
+    return calibration_run(m, mask, NULL, o->seed, j, k);
 }
 
 /* dfs shards: the tree split at the shallowest depth with >= N nodes
@@ -323,8 +352,12 @@ int xp_explorer_new(const scn_model_t *m, const char *bytes, size_t n_bytes,
                                                : SIM_CHOICES_DEFAULT);
     x->pct_k = 1;
     int rc = sim_stack_pool_new(0, &x->stacks) < 0 ? SCN_ENOMEM : 0;
-    if (rc == 0 && (o->strategy == XP_PCT || o->strategy == XP_PORTFOLIO))
-        rc = calibrate(x);
+    if (rc == 0 && (o->strategy == XP_PCT || o->strategy == XP_PORTFOLIO)) {
+        if (o->pct_k)
+            x->pct_k = o->pct_k;
+        else
+            rc = calibrate(x);
+    }
     if (rc == 0 && o->strategy == XP_DFS)
         rc = build_roots(x);
     if (rc < 0) {
@@ -377,14 +410,60 @@ static int dfs_plan(xp_explorer_t *x, xp_plan_t *plan)
     }
 }
 
+/* The next dfs plan: the one planned ahead, else a new one. */
+static int dfs_take(xp_explorer_t *x, xp_plan_t *plan)
+{
+    if (x->has_pend) {
+        x->has_pend = 0;
+        *plan = x->pend;
+        return x->pend_rc;
+    }
+    return dfs_plan(x, plan);
+}
+
+int xp_explorer_skip(xp_explorer_t *x, uint64_t i)
+{
+    (void)i;
+    if (x->o.strategy != XP_DFS)
+        return 0;
+    xp_plan_t p;
+    int rc = dfs_take(x, &p);
+    if (rc != 0)
+        return rc;
+    /* A leaf: nothing below its forced prefix is known, its siblings are. */
+    x->dfs.known = x->dfs.len;
+    return 0;
+}
+
 void xp_explorer_gen_token(xp_explorer_t *x, uint64_t i, char *buf, size_t n)
 {
     scn_token_t t;
     if (x->o.strategy == XP_DFS) {
+        if (!x->has_pend) {
+            x->pend_rc = dfs_plan(x, &x->pend);
+            x->has_pend = 1;
+        }
         token_base(x, &t);
         t.strategy = XP_DFS;
         t.bound = x->o.preemptions;
         t.run = i;
+        if (x->pend_rc != 0) {
+            if (n)
+                buf[0] = '\0';
+            return;
+        }
+        /* The forced prefix, the rest fifo: exactly this run, in any shard. */
+        size_t k = x->pend.n_prefix;
+        while (k > 0 && x->pend.prefix[k - 1] == 0)
+            k--;
+        t.explicit_seq = 1;
+        t.answers = (uint32_t *)x->pend.prefix;
+        t.n_answers = k;
+        if (scn_token_format(&t, buf, n) >= 0)
+            return;
+        t.explicit_seq = 0; /* too long: the (unsharded) index */
+        t.answers = NULL;
+        t.n_answers = 0;
     } else {
         xp_plan_t p;
         plan_for(x, i, &p, &t);
@@ -421,7 +500,7 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
     xp_plan_t plan;
     scn_token_t gen;
     if (x->o.strategy == XP_DFS) {
-        int rc = dfs_plan(x, &plan);
+        int rc = dfs_take(x, &plan);
         if (rc != 0)
             return rc;
         token_base(x, &gen);

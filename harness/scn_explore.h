@@ -7,13 +7,30 @@
  * A worker is `csim explore-worker FILE [explore options] --first I
  * --count K`.  It takes the same options as `csim explore` (--strategy,
  * --seed, --depth, --preemptions, --choices, --shard, --runs is ignored)
- * and runs the runs with indices I .. I+K-1 (global indices: the same index
- * is the same schedule in every process), writing JSON Lines to stdout,
- * one object per line, flushed after every line:
+ * and runs the runs with indices I .. I+K-1, writing JSON Lines to stdout,
+ * one object per line, flushed after every line.  Indices count the runs of
+ * the worker's shard, consecutively from 0, so a supervisor asks for
+ * 0..runs-1 whatever the shard: run j of shard K/N is global run
+ * j*N + K-1 for random / pct / portfolio (its seed and its "g" token are the
+ * global run's), and the j-th schedule of the shard's own subtree for dfs.
+ * Without --shard, j is the global index: the same index is the same
+ * schedule in every process.
+ *
+ *   --pct-k K     pct's step estimate (skips the calibration runs; the
+ *                 explorer calibrates once, in a child process, and passes
+ *                 it to every worker so they agree on it)
+ *   --skip LIST   comma-separated run indices < I that crashed or timed out
+ *                 in an earlier worker: a dfs worker re-enumerates runs
+ *                 0..I-1 (it needs each run's choice widths) but does not
+ *                 execute these; each is taken as a leaf (its subtree, whose
+ *                 choices are unknown, is not explored; its siblings are).
+ *                 Other strategies ignore it (they never run indices < I).
+ *
  *
  *   {"type":"start","run":I,"token":"..."}
- *       before run I; the token regenerates run I (strategy + seed + index)
- *       so a run that crashes or times out can still be reported.
+ *       before run I; the token regenerates run I (strategy + seed + index;
+ *       dfs: the explicit forced prefix of the schedule, valid in any
+ *       shard) so a run that crashes or times out can still be reported.
  *   {"type":"run","run":I,"verdict":"PASS|FAIL|HUNG","schedule":"<16 hex>",
  *    "decisions":N,"steps":N,"token":"...","expectation":"...","why":"..."}
  *       after run I.  schedule: FNV-1a 64 of the choice sequence (distinct
@@ -32,15 +49,18 @@
  *
  * dfs: runs depend on the ones before them, so a dfs worker enumerates from
  * the start of its tree (the whole tree, or its --shard subtree); runs
- * before I are executed but not reported, and I..I+K-1 are the I-th..
- * schedules of that enumeration.  Give dfs to one worker per shard
- * (--first 0 --count N) and split with --shard.
+ * before I are executed (except --skip ones) but not reported, and
+ * I..I+K-1 are the I-th.. schedules of that enumeration.  Give dfs to one
+ * worker per shard (--first 0 --count N; `csim explore` uses one batch) and
+ * split with --shard.  After a crash at run X the supervisor restarts it
+ * with --first X+1 --skip X: runs 0..X-1 are executed again, X is not.
  *
  * `csim explore-worker FILE [options] --shrink TOKEN` shrinks one failing
  * run and prints one line
  *   {"type":"shrunk","token":"...","critical":"...","preemptions":N,
- *    "verdict":"FAIL|HUNG|PASS","expectation":"..."}
- * (verdict PASS: the token did not fail; it is echoed unchanged).
+ *    "from_preemptions":N,"verdict":"FAIL|HUNG|PASS","expectation":"..."}
+ * (verdict PASS: the token did not fail; it is echoed unchanged).  The
+ * choice mask is the token's; the other options do not matter.
  *
  * ---------------------------------------------------------------- tokens
  * `c1.HHHHHHHH.VARIANT.MM.STRAT.SEED.FORM.DATA`, at most 100 bytes, only
@@ -115,9 +135,19 @@ typedef struct xp_opts {
     uint64_t timeout_ms;
     int jobs;
     const char *out;    /* result file (JSON) */
+    uint64_t pct_k;     /* pct's step estimate; 0 = calibrate (the fifo
+                           run and XP_PCT_CALIBRATION random ones) */
 } xp_opts_t;
 
 void xp_opts_default(xp_opts_t *o);
+
+/* pct's calibration one run at a time (so a supervisor can run it in a
+ * child process: a calibration run may crash): run j of
+ * xp_calibration_runs() sets *k to its READY steps; the estimate is the
+ * maximum, at least 1. */
+int xp_calibration_runs(void);
+int xp_calibration_run(const scn_model_t *m, const xp_opts_t *o, int j,
+                       uint64_t *k);
 
 /* The outcome of one run. */
 typedef struct xp_run {
@@ -151,7 +181,14 @@ void xp_explorer_free(xp_explorer_t *x);
  * schedule (i is then only a label).  Returns 0, 1 when dfs is exhausted
  * (nothing ran), < 0 on error. */
 int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r);
-/* The token that regenerates run i (what a worker's "start" line says). */
+/* dfs: take the next schedule without running it and treat it as a leaf
+ * (a run that crashed a worker: its choices are unknown); the enumeration
+ * goes on with its siblings.  0, 1 when exhausted.  A no-op otherwise. */
+int xp_explorer_skip(xp_explorer_t *x, uint64_t i);
+/* The token that regenerates run i (what a worker's "start" line says).
+ * dfs: i must be the next run; its schedule is planned here (an explicit
+ * token of its forced prefix, valid in any shard) and xp_explorer_run
+ * runs that plan. */
 void xp_explorer_gen_token(xp_explorer_t *x, uint64_t i, char *buf, size_t n);
 /* dfs: schedules handed out and whether the space is exhausted. */
 int xp_explorer_exhausted(const xp_explorer_t *x);

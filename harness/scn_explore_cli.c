@@ -6,12 +6,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scn_explore.h"
+#include "scn_workers.h"
+
+#define XP_JOBS_MAX 8
+#define XP_TIMEOUT_DEFAULT 10000
 
 static const char usage_explore[] =
     "usage: csim explore FILE [options]\n"
@@ -20,39 +28,67 @@ static const char usage_explore[] =
     "`csim replay TOKEN` line after shrinking it.\n"
     "\n"
     "options:\n"
-    "  --runs N              schedules to run (default 1000)\n"
+    "  --runs N              schedules to run (default 1000; dfs: per shard)\n"
     "  --strategy S          portfolio (default), random, pct, dfs, fifo\n"
     "  --seed N              base seed (default 0)\n"
-    "  --depth d             pct depth (default 3)\n"
+    "  --depth d             pct depth, 1..16 (default 3)\n"
     "  --preemptions c|inf   dfs preemption bound (default 2)\n"
     "  --choices LIST        explorable choices: ready,wake,ext,tie,early, all\n"
     "                        (default: the scenario's `explore` line, else\n"
     "                        ready,wake,ext,tie)\n"
     "  --until first|all     stop at the first failure (default) or collect all\n"
-    "  --shard K/N           run only shard K of N\n"
-    "  --jobs J              worker processes (default 1: in-process)\n"
-    "  --timeout-ms T        wall-clock limit per run (worker processes only)\n"
+    "  --shard K/N           run only shard K of N (default 1/1): run indices\n"
+    "                        i % N == K-1; dfs: every N-th subtree\n"
+    "  --jobs J              worker processes (default: online CPUs, at most 8);\n"
+    "                        1 runs everything in this process (a crash of a\n"
+    "                        run then ends csim); the output is the same for\n"
+    "                        any J\n"
+    "  --timeout-ms T        wall-clock limit per run in a worker, 0 = none\n"
+    "                        (default 10000); a run over it is a TIMEOUT\n"
     "  --verify              run every schedule twice, compare trace hashes\n"
-    "  --no-shrink           print failures unshrunk\n"
+    "                        (always in this process)\n"
+    "  --no-shrink           print failures unshrunk (default: shrink, in a\n"
+    "                        worker process when J > 1)\n"
     "  --out FILE            write a JSON result file (for `csim merge`)\n"
     "  --trace               print each failure's (shrunk) trace\n"
     "\n"
-    "exit status: 0 no failure, 1 a failure (or a --verify mismatch), 2 usage\n"
-    "or scenario file error\n";
+    "A run that kills its worker process (a signal, abort) is a CRASH, one over\n"
+    "--timeout-ms a TIMEOUT: printed with the crash and its replay token, not\n"
+    "shrunk, counted as failures; every other run still completes.\n"
+    "\n"
+    "exit status: 0 no failure, 1 a failure, crash or timeout (or a --verify\n"
+    "mismatch), 2 usage or scenario file error, or the workers failed\n";
 
 static const char usage_replay[] =
-    "usage: csim replay TOKEN [FILE] [--trace] [--continue random]\n"
+    "usage: csim replay TOKEN [FILE] [--trace] [--json] [--continue random]\n"
+    "                   [--in-process]\n"
     "\n"
     "Re-run the schedule a token names and print its verdict.  Without FILE\n"
     "the first *.scn below the current directory (sorted) whose content hash\n"
     "matches is used.  A token made for a different version of FILE is\n"
     "refused unless --continue random: then the recorded prefix is replayed as\n"
-    "far as it applies and the run finishes under a seeded random scheduler.\n";
+    "far as it applies and the run finishes under a seeded random scheduler.\n"
+    "\n"
+    "options:\n"
+    "  --trace               print the run's trace (byte-identical to explore's)\n"
+    "  --json                the result as JSON\n"
+    "  --continue random     replay a drifted scenario's prefix, then random\n"
+    "                        (default: refuse a changed file)\n"
+    "  --in-process          run in this process (default: in a child process,\n"
+    "                        so a run that crashes is reported, not fatal)\n"
+    "\n"
+    "exit status: 0 the run passed, 1 it failed or hung, 2 usage, token or\n"
+    "scenario file error (or a changed file without --continue), 3 the run\n"
+    "crashed (\"the run crashed: SIGSEGV\")\n";
 
 static const char usage_merge[] =
     "usage: csim merge RESULT.json...\n"
     "\n"
-    "Combine `csim explore --out` result files (shards) into one summary.\n";
+    "Combine `csim explore --out` result files (shards) into one summary: runs,\n"
+    "distinct schedules (the union), failures with their replay lines, and\n"
+    "whether dfs exhausted the space (every shard did).  No options.\n"
+    "\n"
+    "exit status: 0 no failure, 1 a failure, 2 usage or an unreadable file\n";
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -134,8 +170,9 @@ typedef struct cli {
     xp_opts_t o;
     const char *file;
     uint64_t first, count;
-    int has_first, has_count;
+    int has_first, has_count, has_jobs, has_timeout;
     const char *shrink;
+    const char *skip; /* explore-worker: runs not to execute (dfs) */
 } cli_t;
 
 static int parse_opts(int argc, char **argv, cli_t *c, int worker)
@@ -160,8 +197,9 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
             uint64_t u = 0;
             if (!strcmp(a, "--runs") || !strcmp(a, "--seed") ||
                 !strcmp(a, "--depth") || !strcmp(a, "--jobs") ||
-                !strcmp(a, "--timeout-ms") || (worker && (!strcmp(a, "--first") ||
-                                                          !strcmp(a, "--count")))) {
+                !strcmp(a, "--timeout-ms") ||
+                (worker && (!strcmp(a, "--first") || !strcmp(a, "--count") ||
+                            !strcmp(a, "--pct-k")))) {
                 if (parse_u64(v, &u) < 0)
                     return usage(usage_explore, "bad number '%s'", v);
                 if (!strcmp(a, "--runs"))
@@ -175,9 +213,18 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
                 } else if (!strcmp(a, "--jobs")) {
                     if (u < 1)
                         return usage(usage_explore, "--jobs must be >= 1, not %s", v);
+                    if (u > 256)
+                        return usage(usage_explore, "--jobs must be <= 256, not %s", v);
                     c->o.jobs = (int)u;
-                } else if (!strcmp(a, "--timeout-ms"))
+                    c->has_jobs = 1;
+                } else if (!strcmp(a, "--timeout-ms")) {
+                    if (u > 86400000)
+                        return usage(usage_explore, "--timeout-ms must be <= 86400000, not %s", v);
                     c->o.timeout_ms = u;
+                    c->has_timeout = 1;
+                }
+                else if (!strcmp(a, "--pct-k"))
+                    c->o.pct_k = u;
                 else if (!strcmp(a, "--first")) {
                     c->first = u;
                     c->has_first = 1;
@@ -221,6 +268,8 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
                 c->o.out = v;
             } else if (worker && !strcmp(a, "--shrink")) {
                 c->shrink = v;
+            } else if (worker && !strcmp(a, "--skip")) {
+                c->skip = v;
             } else {
                 return usage(usage_explore, "unknown option '%s'", a);
             }
@@ -269,6 +318,419 @@ static void print_replay(const scn_model_t *m, const char *bytes, size_t n,
     scn_token_free(&t);
 }
 
+/* Run j of this shard (random / pct / portfolio / fifo: the global index
+ * of its j-th run; dfs enumerates the shard's own subtree, j is its label). */
+static uint64_t global_run(const xp_opts_t *o, uint64_t j)
+{
+    if (o->strategy == XP_DFS || o->shard_n <= 1)
+        return j;
+    return j * o->shard_n + (o->shard_k - 1);
+}
+
+/* How many runs this shard makes of --runs R (dfs: up to R of its own). */
+static uint64_t shard_runs(const xp_opts_t *o)
+{
+    if (o->strategy == XP_DFS || o->shard_n <= 1)
+        return o->runs;
+    uint64_t k = o->shard_k - 1;
+    return o->runs > k ? (o->runs - k + o->shard_n - 1) / o->shard_n : 0;
+}
+
+/* What shrinking gave, from this process or from a worker. */
+typedef struct shr {
+    int ok;
+    size_t preemptions, from;
+    char token[SCN_TOKEN_MAX + 1];
+    char critical[512];
+    char expectation[256];
+    char err[600];
+} shr_t;
+
+typedef struct xcx {
+    cli_t *c;
+    const scn_model_t *m;
+    const char *bytes;
+    size_t nb;
+    xp_totals_t tot;
+    int status;
+} xcx_t;
+
+/* One FAIL / HUNG: the failure, the shrunk schedule, its critical pair and
+ * exactly one replay line. */
+static void report_bad(xcx_t *cx, uint64_t i, const char *verdict,
+                       const char *exp, const char *why, const char *token,
+                       const shr_t *s)
+{
+    xp_failure_t f;
+    memset(&f, 0, sizeof(f));
+    f.run = i;
+    snprintf(f.verdict, sizeof(f.verdict), "%s", verdict);
+    snprintf(f.expectation, sizeof(f.expectation), "%s", exp);
+    printf("%s run %" PRIu64 ": %s \xe2\x80\x94 %s\n", verdict, i, exp, why);
+    if (s && s->ok) {
+        printf("  shrunk: %zu preemption%s (from %zu)", s->preemptions,
+               s->preemptions == 1 ? "" : "s", s->from);
+        if (strcmp(s->expectation, exp) != 0)
+            printf(", fails %s", s->expectation);
+        printf("\n");
+        if (s->critical[0])
+            printf("  critical pair: %s\n", s->critical);
+        token = s->token;
+    } else if (s && s->err[0]) {
+        printf("  not shrunk: %s\n", s->err);
+    }
+    snprintf(f.token, sizeof(f.token), "%s", token);
+    printf("csim replay %s\n", token);
+    if (cx->c->o.trace)
+        print_replay(cx->m, cx->bytes, cx->nb, token, 1, 0);
+    xp_totals_add_failure(&cx->tot, &f);
+    cx->status = 1;
+}
+
+/* One CRASH / TIMEOUT: not shrunk (re-running it would crash again). */
+static void report_crash(xcx_t *cx, uint64_t i, const char *verdict,
+                         const char *crash, const char *detail,
+                         const char *token)
+{
+    xp_failure_t f;
+    memset(&f, 0, sizeof(f));
+    f.run = i;
+    snprintf(f.verdict, sizeof(f.verdict), "%s", verdict);
+    snprintf(f.expectation, sizeof(f.expectation), "%s", crash);
+    snprintf(f.token, sizeof(f.token), "%s", token ? token : "");
+    printf("%s run %" PRIu64 ": %s", verdict, i, crash);
+    if (detail && detail[0] && strstr(detail, crash) == NULL &&
+        (strncmp(crash, "stack overflow", 14) != 0))
+        printf(" \xe2\x80\x94 %s", detail);
+    printf("\n");
+    if (token && token[0])
+        printf("csim replay %s\n", token);
+    else
+        printf("  (no replay token: the worker died before naming the run)\n");
+    xp_totals_add_failure(&cx->tot, &f);
+    cx->status = 1;
+}
+
+/* ------------------------------------------------ in this process */
+
+static int explore_inproc(xcx_t *cx, int *verify_bad, int *exhausted)
+{
+    cli_t *c = cx->c;
+    xp_explorer_t *x = NULL;
+    int rc = xp_explorer_new(cx->m, cx->bytes, cx->nb, &c->o, &x);
+    if (rc < 0) {
+        fprintf(stderr, "csim: %s: %s\n", c->file, scn_strerror(rc));
+        return 2;
+    }
+    uint64_t n = shard_runs(&c->o);
+    for (uint64_t j = 0; j < n; j++) {
+        uint64_t i = global_run(&c->o, j);
+        xp_run_t r;
+        rc = xp_explorer_run(x, i, &r);
+        if (rc == 1)
+            break;
+        if (rc < 0) {
+            fprintf(stderr, "csim: run %" PRIu64 ": %s\n", i, scn_strerror(rc));
+            cx->status = 2;
+            break;
+        }
+        cx->tot.runs++;
+        cx->tot.decisions += r.decisions;
+        xp_totals_add_schedule(&cx->tot, r.schedule);
+        if (r.verify_failed) {
+            (*verify_bad)++;
+            printf("VERIFY run %" PRIu64 ": replaying the schedule gave a "
+                   "different trace; %s\n  token: %s\n",
+                   i, r.verify_msg, r.token);
+        }
+        if (r.verdict != SCN_PASS) {
+            shr_t s;
+            memset(&s, 0, sizeof(s));
+            xp_shrunk_t xs;
+            if (c->o.shrink && xp_shrink(x, &r, &xs) >= 0 && xs.verdict != SCN_PASS) {
+                s.ok = 1;
+                s.preemptions = xs.preemptions;
+                s.from = xs.from_preemptions;
+                snprintf(s.token, sizeof(s.token), "%s", xs.token);
+                snprintf(s.critical, sizeof(s.critical), "%s", xs.critical);
+                snprintf(s.expectation, sizeof(s.expectation), "%s", xs.expectation);
+            }
+            report_bad(cx, i, verdict_name(r.verdict), r.expectation, r.why,
+                       r.token, &s);
+        }
+        xp_run_free(&r);
+        if (cx->status == 1 && !c->o.until_all)
+            break;
+    }
+    *exhausted = xp_explorer_exhausted(x);
+    xp_explorer_free(x);
+    return 0;
+}
+
+/* ------------------------------------------------ in worker processes */
+
+typedef struct pend {
+    uint64_t run;
+    scn_run_verdict_t verdict;
+    char *token, *expectation, *why, *crash, *detail;
+} pend_t;
+
+typedef struct wcx {
+    xcx_t *cx;
+    pend_t *p;
+    size_t n, cap;
+    int oom;
+} wcx_t;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int on_worker_run(const scn_run_report_t *r, void *arg)
+{
+    wcx_t *w = arg;
+    xcx_t *cx = w->cx;
+    cx->tot.runs++;
+    cx->tot.decisions += r->decisions;
+    if (r->schedule[0])
+        xp_totals_add_schedule(&cx->tot, strtoull(r->schedule, NULL, 16));
+    if (r->verdict == SCN_RUN_PASS)
+        return 0;
+    /* Shrinking starts worker processes of its own: after the loop. */
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 8;
+        pend_t *np = realloc(w->p, cap * sizeof(*np));
+        if (!np) {
+            w->oom = 1;
+            return 1;
+        }
+        w->p = np;
+        w->cap = cap;
+    }
+    pend_t *p = &w->p[w->n++];
+    p->run = global_run(&cx->c->o, (uint64_t)r->run);
+    p->verdict = r->verdict;
+    p->token = dup_or_null(r->token);
+    p->expectation = dup_or_null(r->expectation);
+    p->why = dup_or_null(r->why);
+    p->crash = dup_or_null(r->crash);
+    p->detail = dup_or_null(r->detail);
+    return 0;
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "abort (SIGABRT)";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGTRAP: return "SIGTRAP";
+    default: return NULL;
+    }
+}
+
+/* pct's step estimate, calibrated in a child process: a calibration run
+ * that crashes ends the calibration there (the estimate is the maximum of
+ * the runs before it), not the explorer.  0 when it could not run. */
+static uint64_t calibrate_isolated(xcx_t *cx)
+{
+    const scn_model_t *m = cx->m;
+    const xp_opts_t *o = &cx->c->o;
+    int fds[2];
+    if (pipe(fds) < 0)
+        return 0;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return 0;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        int st = 0;
+        for (int j = 0; j < xp_calibration_runs() && st == 0; j++) {
+            uint64_t k = 0;
+            if (xp_calibration_run(m, o, j, &k) < 0 ||
+                write(fds[1], &k, sizeof(k)) != (ssize_t)sizeof(k))
+                st = 2;
+        }
+        close(fds[1]);
+        xp_totals_free(&cx->tot);
+        scn_model_free((scn_model_t *)cx->m);
+        free((char *)cx->bytes);
+        _exit(st);
+    }
+    close(fds[1]);
+    uint64_t best = 1, k;
+    int got = 0;
+    for (;;) {
+        ssize_t r = read(fds[0], &k, sizeof(k));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r != (ssize_t)sizeof(k))
+            break;
+        got++;
+        if (k > best)
+            best = k;
+    }
+    close(fds[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(st)) {
+        const char *n = signal_name(WTERMSIG(st));
+        fprintf(stderr,
+                "csim: note: pct calibration run %d crashed (%s%s); the step "
+                "estimate comes from the %d run%s before it\n",
+                got, n ? n : "signal ", n ? "" : "?", got, got == 1 ? "" : "s");
+    } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        return 0;
+    }
+    return best;
+}
+
+static int explore_workers(xcx_t *cx, int *exhausted)
+{
+    cli_t *c = cx->c;
+    char self[4096];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (k <= 0) {
+        fprintf(stderr, "csim: cannot find the csim binary (/proc/self/exe): %s\n",
+                strerror(errno));
+        return 2;
+    }
+    self[k] = '\0';
+    uint64_t n = shard_runs(&c->o);
+    if (n == 0)
+        return 0;
+    /* The options every worker needs, canonical. */
+    char seed[24], depth[16], pre[24], shard[32], choices[64];
+    const char *pass[16];
+    size_t np = 0;
+    pass[np++] = "--strategy";
+    pass[np++] = xp_strategy_name(c->o.strategy);
+    snprintf(seed, sizeof(seed), "%" PRIu64, c->o.seed);
+    pass[np++] = "--seed";
+    pass[np++] = seed;
+    snprintf(depth, sizeof(depth), "%u", c->o.depth);
+    pass[np++] = "--depth";
+    pass[np++] = depth;
+    if (c->o.preemptions < 0)
+        snprintf(pre, sizeof(pre), "inf");
+    else
+        snprintf(pre, sizeof(pre), "%ld", c->o.preemptions);
+    pass[np++] = "--preemptions";
+    pass[np++] = pre;
+    if (c->o.choices) {
+        scn_choices_format(c->o.choices, choices, sizeof(choices));
+        pass[np++] = "--choices";
+        pass[np++] = choices;
+    }
+    char pctk[24];
+    if (c->o.strategy == XP_PCT || c->o.strategy == XP_PORTFOLIO) {
+        uint64_t k = calibrate_isolated(cx);
+        if (k) {
+            snprintf(pctk, sizeof(pctk), "%" PRIu64, k);
+            pass[np++] = "--pct-k";
+            pass[np++] = pctk;
+        }
+    }
+    if (c->o.shard_n > 1) {
+        snprintf(shard, sizeof(shard), "%u/%u", c->o.shard_k, c->o.shard_n);
+        pass[np++] = "--shard";
+        pass[np++] = shard;
+    }
+    if (n > (uint64_t)LONG_MAX)
+        n = (uint64_t)LONG_MAX;
+    scn_workers_opts_t wo = {
+        .csim = self,
+        .scenario = c->file,
+        .argv = pass,
+        .argc = np,
+        .first = 0,
+        .runs = (long)n,
+        .jobs = (unsigned)c->o.jobs,
+        .timeout_ms = (unsigned)c->o.timeout_ms,
+        .until_first = !c->o.until_all,
+        .progress = 1,
+        /* dfs runs depend on the ones before: one worker, one batch */
+        .batch = c->o.strategy == XP_DFS ? (long)n : 0,
+    };
+    wcx_t w = {.cx = cx};
+    scn_workers_summary_t sum;
+    int rc = scn_workers_run(&wo, on_worker_run, &w, &sum);
+    fflush(stderr);
+    for (size_t i = 0; i < w.n; i++) {
+        pend_t *p = &w.p[i];
+        if (p->verdict == SCN_RUN_CRASH || p->verdict == SCN_RUN_TIMEOUT) {
+            report_crash(cx, p->run, scn_run_verdict_name(p->verdict),
+                         p->crash ? p->crash : "crash", p->detail, p->token);
+        } else {
+            shr_t s;
+            memset(&s, 0, sizeof(s));
+            if (c->o.shrink && p->token) {
+                scn_shrink_report_t sr;
+                memset(&sr, 0, sizeof(sr));
+                char err[512];
+                if (scn_workers_shrink(self, c->file, p->token,
+                                       (unsigned)c->o.timeout_ms * 4, &sr, err,
+                                       sizeof(err)) == 0) {
+                    if (sr.verdict && strcmp(sr.verdict, "PASS") != 0 && sr.token) {
+                        s.ok = 1;
+                        s.preemptions = (size_t)sr.preemptions;
+                        s.from = (size_t)sr.from_preemptions;
+                        snprintf(s.token, sizeof(s.token), "%s", sr.token);
+                        snprintf(s.critical, sizeof(s.critical), "%s",
+                                 sr.critical ? sr.critical : "");
+                        snprintf(s.expectation, sizeof(s.expectation), "%s",
+                                 sr.expectation ? sr.expectation : "");
+                    }
+                    scn_shrink_report_free(&sr);
+                } else {
+                    snprintf(s.err, sizeof(s.err), "%s", err);
+                }
+            }
+            report_bad(cx, p->run, scn_run_verdict_name(p->verdict),
+                       p->expectation ? p->expectation : "",
+                       p->why ? p->why : "", p->token ? p->token : "", &s);
+        }
+        free(p->token);
+        free(p->expectation);
+        free(p->why);
+        free(p->crash);
+        free(p->detail);
+    }
+    free(w.p);
+    *exhausted = sum.exhausted;
+    if (w.oom) {
+        fprintf(stderr, "csim: out of memory\n");
+        return 2;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "csim: workers: %s\n",
+                sum.error[0] ? sum.error : scn_workers_strerror(rc));
+        return 2;
+    }
+    return 0;
+}
+
+static int default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > XP_JOBS_MAX)
+        n = XP_JOBS_MAX;
+    return (int)n;
+}
+
 int scn_cmd_explore(int argc, char **argv)
 {
     cli_t c;
@@ -276,25 +738,17 @@ int scn_cmd_explore(int argc, char **argv)
     int rc = parse_opts(argc, argv, &c, 0);
     if (rc >= 0)
         return rc;
-    /* --jobs > 1 belongs to the worker supervisor (scn_workers.c); until it
-     * is linked in, everything runs in this process. */
-    if (c.o.jobs > 1)
-        fprintf(stderr, "csim: note: --jobs %d: worker processes are not "
-                        "available in this build; running in-process\n",
-                c.o.jobs);
+    if (!c.has_jobs)
+        c.o.jobs = default_jobs();
+    if (!c.has_timeout)
+        c.o.timeout_ms = XP_TIMEOUT_DEFAULT;
+    /* --verify compares two runs of each schedule in one process. */
+    int workers = c.o.jobs > 1 && !c.o.verify;
     char *bytes;
     size_t nb;
     scn_model_t *m;
     if (load(c.file, &bytes, &nb, &m))
         return 2;
-    xp_explorer_t *x = NULL;
-    rc = xp_explorer_new(m, bytes, nb, &c.o, &x);
-    if (rc < 0) {
-        fprintf(stderr, "csim: %s: %s\n", c.file, scn_strerror(rc));
-        scn_model_free(m);
-        free(bytes);
-        return 2;
-    }
     char mask[64];
     scn_choices_format(c.o.choices ? c.o.choices
                        : m->explore_choices ? m->explore_choices
@@ -311,93 +765,66 @@ int scn_cmd_explore(int argc, char **argv)
     if (c.o.shard_n > 1)
         printf(", shard %u/%u", c.o.shard_k, c.o.shard_n);
     printf("\n");
-    xp_totals_t tot;
-    memset(&tot, 0, sizeof(tot));
-    int status = 0, verify_bad = 0;
+    fflush(stdout);
+    xcx_t cx;
+    memset(&cx, 0, sizeof(cx));
+    cx.c = &c;
+    cx.m = m;
+    cx.bytes = bytes;
+    cx.nb = nb;
+    int verify_bad = 0, exhausted = 0;
     double t0 = now_s();
-    uint64_t done = 0;
-    for (uint64_t i = 0; i < c.o.runs; i++) {
-        if (c.o.strategy != XP_DFS && c.o.shard_n > 1 &&
-            i % c.o.shard_n != c.o.shard_k - 1)
-            continue;
-        xp_run_t r;
-        rc = xp_explorer_run(x, i, &r);
-        if (rc == 1)
-            break;
-        if (rc < 0) {
-            fprintf(stderr, "csim: run %" PRIu64 ": %s\n", i, scn_strerror(rc));
-            status = 2;
-            break;
-        }
-        done++;
-        tot.runs++;
-        tot.decisions += r.decisions;
-        xp_totals_add_schedule(&tot, r.schedule);
-        if (r.verify_failed) {
-            verify_bad++;
-            printf("VERIFY run %" PRIu64 ": replaying the schedule gave a "
-                   "different trace; %s\n  token: %s\n",
-                   i, r.verify_msg, r.token);
-        }
-        if (r.verdict != SCN_PASS) {
-            xp_failure_t f;
-            memset(&f, 0, sizeof(f));
-            f.run = i;
-            snprintf(f.verdict, sizeof(f.verdict), "%s", verdict_name(r.verdict));
-            snprintf(f.expectation, sizeof(f.expectation), "%s", r.expectation);
-            printf("%s run %" PRIu64 ": %s \xe2\x80\x94 %s\n", f.verdict, i,
-                   r.expectation, r.why);
-            const char *token = r.token;
-            xp_shrunk_t s;
-            if (c.o.shrink && xp_shrink(x, &r, &s) >= 0 && s.verdict != SCN_PASS) {
-                printf("  shrunk: %zu preemption%s (from %zu)", s.preemptions,
-                       s.preemptions == 1 ? "" : "s", s.from_preemptions);
-                if (strcmp(s.expectation, r.expectation) != 0)
-                    printf(", fails %s", s.expectation);
-                printf("\n");
-                if (s.critical[0])
-                    printf("  critical pair: %s\n", s.critical);
-                token = s.token;
-            }
-            snprintf(f.token, sizeof(f.token), "%s", token);
-            printf("csim replay %s\n", token);
-            if (c.o.trace)
-                print_replay(m, bytes, nb, token, 1, 0);
-            xp_totals_add_failure(&tot, &f);
-            status = 1;
-        }
-        xp_run_free(&r);
-        if (status == 1 && !c.o.until_all)
-            break;
+    rc = workers ? explore_workers(&cx, &exhausted)
+                 : explore_inproc(&cx, &verify_bad, &exhausted);
+    if (rc == 2) {
+        xp_totals_free(&cx.tot);
+        scn_model_free(m);
+        free(bytes);
+        return 2;
     }
-    tot.seconds = now_s() - t0;
-    tot.exhausted = xp_explorer_exhausted(x);
+    int status = cx.status;
+    cx.tot.seconds = now_s() - t0;
+    cx.tot.exhausted = exhausted;
     if (c.o.strategy == XP_DFS) {
-        if (tot.exhausted)
+        if (exhausted)
             printf("dfs: space exhausted after %zu distinct schedules\n",
-                   xp_totals_distinct(&tot));
+                   xp_totals_distinct(&cx.tot));
         else
             printf("dfs: space not exhausted (stopped after %" PRIu64 " runs)\n",
-                   done);
+                   cx.tot.runs);
     }
     if (verify_bad)
         printf("verify: %d run%s replayed differently\n", verify_bad,
                verify_bad == 1 ? "" : "s");
     else if (c.o.verify)
         printf("verify: every replay gave the same trace\n");
-    xp_totals_print(&tot, stdout);
-    if (c.o.out && xp_totals_write(&tot, c.o.out, c.file, &c.o) < 0) {
+    xp_totals_print(&cx.tot, stdout);
+    if (c.o.out && xp_totals_write(&cx.tot, c.o.out, c.file, &c.o) < 0) {
         fprintf(stderr, "csim: cannot write %s: %s\n", c.o.out, strerror(errno));
         status = 2;
     }
     if (verify_bad && status == 0)
         status = 1;
     fflush(stdout);
-    xp_totals_free(&tot);
-    xp_explorer_free(x);
+    xp_totals_free(&cx.tot);
     scn_model_free(m);
     free(bytes);
     return status;
+}
+
+/* Whether i is in the comma-separated list (NULL: empty). */
+static int in_list(const char *list, uint64_t i)
+{
+    for (const char *p = list; p && *p;) {
+        char *end;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (end == p)
+            return 0;
+        if (v == i)
+            return 1;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return 0;
 }
 
 static void jstr(const char *s)
@@ -425,6 +852,17 @@ int scn_cmd_explore_worker(int argc, char **argv)
     if (!c.shrink && (!c.has_first || !c.has_count))
         return usage(usage_explore, "%s", "explore-worker needs --first I --count K "
                                           "(or --shrink TOKEN)");
+    if (c.shrink) {
+        /* Shrinking needs no strategy, only the token's choice mask. */
+        scn_token_t t0;
+        char msg0[128];
+        if (scn_token_parse(c.shrink, &t0, msg0, sizeof(msg0)) == 0) {
+            c.o.choices = t0.mask;
+            scn_token_free(&t0);
+        }
+        c.o.strategy = XP_FIFO;
+        c.o.shard_k = c.o.shard_n = 1;
+    }
     char *bytes;
     size_t nb;
     scn_model_t *m;
@@ -464,8 +902,9 @@ int scn_cmd_explore_worker(int argc, char **argv)
             if (r.choices && xp_shrink(x, &r, &s) >= 0) {
                 printf("{\"type\":\"shrunk\",\"token\":\"%s\",\"critical\":", s.token);
                 jstr(s.critical);
-                printf(",\"preemptions\":%zu,\"verdict\":\"%s\",\"expectation\":",
-                       s.preemptions, verdict_name(s.verdict));
+                printf(",\"preemptions\":%zu,\"from_preemptions\":%zu,"
+                       "\"verdict\":\"%s\",\"expectation\":",
+                       s.preemptions, s.from_preemptions, verdict_name(s.verdict));
                 jstr(s.expectation);
                 printf("}\n");
             } else {
@@ -479,23 +918,36 @@ int scn_cmd_explore_worker(int argc, char **argv)
     } else {
         uint64_t ran = 0;
         int exhausted = 0;
+        /* dfs: enumerate up to --first again (each run's choice widths
+         * decide the next), without executing the runs that crashed. */
         for (uint64_t i = 0; c.o.strategy == XP_DFS && i < c.first; i++) {
-            xp_run_t r;
-            rc = xp_explorer_run(x, i, &r);
+            if (in_list(c.skip, i)) {
+                rc = xp_explorer_skip(x, i);
+            } else {
+                xp_run_t r;
+                rc = xp_explorer_run(x, i, &r);
+                if (rc == 0)
+                    xp_run_free(&r);
+            }
             if (rc != 0) {
                 exhausted = rc == 1;
                 break;
             }
-            xp_run_free(&r);
         }
         for (uint64_t i = c.first; !exhausted && i < c.first + c.count; i++) {
+            /* i counts this shard's runs; g is the run's global index */
+            uint64_t g = global_run(&c.o, i);
             char gen[SCN_TOKEN_MAX + 1];
-            xp_explorer_gen_token(x, i, gen, sizeof(gen));
-            printf("{\"type\":\"start\",\"run\":%" PRIu64 ",\"token\":\"%s\"}\n", i,
-                   gen);
-            fflush(stdout);
+            xp_explorer_gen_token(x, g, gen, sizeof(gen));
+            /* (dfs: no token when the space is exhausted, nothing runs) */
+            if (gen[0] || c.o.strategy != XP_DFS) {
+                printf("{\"type\":\"start\",\"run\":%" PRIu64
+                       ",\"token\":\"%s\"}\n",
+                       i, gen);
+                fflush(stdout);
+            }
             xp_run_t r;
-            rc = xp_explorer_run(x, i, &r);
+            rc = xp_explorer_run(x, g, &r);
             if (rc == 1) {
                 exhausted = 1;
                 break;
@@ -598,7 +1050,7 @@ static char *find_by_hash(const char *dir, uint64_t h)
 int scn_cmd_replay(int argc, char **argv)
 {
     const char *token = NULL, *file = NULL;
-    int trace = 0, cont = 0, json = 0;
+    int trace = 0, cont = 0, json = 0, inproc = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -608,6 +1060,8 @@ int scn_cmd_replay(int argc, char **argv)
             trace = 1;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--in-process")) {
+            inproc = 1;
         } else if (!strcmp(a, "--continue")) {
             if (i + 1 >= argc || strcmp(argv[i + 1], "random") != 0)
                 return usage(usage_replay, "%s", "--continue takes 'random'");
@@ -652,6 +1106,40 @@ int scn_cmd_replay(int argc, char **argv)
         scn_token_free(&t);
         return 2;
     }
+    /* The run may crash the process (that is what a CRASH token names):
+     * run it in a child and report how it died. */
+    pid_t child = -1;
+    if (!inproc) {
+        fflush(stdout);
+        fflush(stderr);
+        child = fork();
+        if (child > 0) {
+            int st = 0, status;
+            while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+                ;
+            if (WIFSIGNALED(st)) {
+                const char *n = signal_name(WTERMSIG(st));
+                fflush(stdout);
+                printf("CRASH  %s  (the run crashed: ", file);
+                if (n)
+                    printf("%s)\n", n);
+                else
+                    printf("signal %d)\n", WTERMSIG(st));
+                status = 3;
+            } else {
+                status = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+            }
+            fflush(stdout);
+            scn_model_free(m);
+            free(bytes);
+            free(found);
+            scn_token_free(&t);
+            return status;
+        }
+        if (child < 0)
+            fprintf(stderr, "csim: note: cannot fork (%s); replaying in this "
+                            "process\n", strerror(errno));
+    }
     scn_result_t *r = NULL;
     scn_verdict_t v;
     int drifted = 0, status;
@@ -684,10 +1172,13 @@ int scn_cmd_replay(int argc, char **argv)
         scn_result_free(r);
     }
     fflush(stdout);
+    fflush(stderr);
     scn_model_free(m);
     free(bytes);
     free(found);
     scn_token_free(&t);
+    if (child == 0)
+        _exit(status);
     return status;
 }
 

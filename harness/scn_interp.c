@@ -11,6 +11,39 @@
 
 #include "scn_rt.h"
 
+/* ------------------------------------------------- `crash` (testing aid) */
+
+/* Never reached; a volatile bound the compiler cannot see through, so the
+ * recursion below is neither "infinite" to -Winfinite-recursion nor a
+ * tail call it could turn into a loop. */
+static volatile unsigned crash_depth_limit = ~0u;
+
+static unsigned overflow_stack(volatile char *prev, unsigned n)
+{
+    volatile char frame[512];
+    frame[0] = (char)n;
+    frame[sizeof(frame) - 1] = prev ? prev[0] : 0;
+    if (n >= crash_depth_limit)
+        return frame[0];
+    return overflow_stack(frame, n + 1) + (unsigned)frame[sizeof(frame) - 1];
+}
+
+/* `crash segv|abort|overflow`: make the process really die (SIGSEGV by a
+ * write through NULL, abort()), or overflow the running green thread's
+ * stack (sim catches that one and abandons the thread). */
+static void planted_crash(int how)
+{
+    fflush(stdout);
+    if (how == SCN_CRASH_ABORT)
+        abort();
+    if (how == SCN_CRASH_OVERFLOW) {
+        (void)overflow_stack(NULL, 0);
+        return;
+    }
+    volatile int *volatile null_ptr = NULL;
+    *null_ptr = 1;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static const char *str_or_none(const void *v) { return v ? (const char *)v : "None"; }
@@ -411,6 +444,9 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
     }
     case SCN_S_INTERRUPT:
         rc = ctr_runner_interrupt(rt->runner);
+        break;
+    case SCN_S_CRASH:
+        planted_crash((int)s->count);
         break;
     case SCN_S_KINDS:
         return 0;

@@ -23,7 +23,7 @@ static const char *const step_names[SCN_S_KINDS] = {
     "kill thread",  "wait thread", "start",       "stop",        "wait",
     "kill",         "register",    "unregister",  "every",       "repeat",
     "runner.start", "runner.stop", "runner.kill", "runner.wait", "host",
-    "interrupt",
+    "interrupt",    "crash",
 };
 
 const char *scn_step_name(scn_step_kind_t k)
@@ -586,6 +586,20 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
         if (!(ctx & CTX_ACTOR))
             return err_tok(p, t, "'%s' is only allowed in actors", w);
         s->kind = w[0] == 'h' ? SCN_S_HOST : SCN_S_INTERRUPT;
+    } else if (strcmp(w, "crash") == 0) {
+        static const char *const how[] = {"segv", "abort", "overflow"};
+        s->kind = SCN_S_CRASH;
+        size_t i;
+        for (i = 0; i < 3; i++)
+            if (is_word(tok(p), how[i]))
+                break;
+        if (i == 3)
+            return err_tok(p, tok(p),
+                           "expected segv, abort or overflow after 'crash', "
+                           "found %s",
+                           describe(tok(p), b, sizeof(b)));
+        s->count = i;
+        advance(p);
     } else {
         static const char *const structure[] = {
             "method", "dependency", "entrypoint", "extension", "actor",
@@ -595,7 +609,7 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
             "mark",  "sleep", "yield",    "wait",       "send",   "reset",
             "raise", "return", "spawn",   "fire",       "kill",   "start",
             "stop",  "register", "unregister", "every", "repeat", "runner",
-            "host",  "interrupt", NULL};
+            "host",  "interrupt", "crash", NULL};
         char h[80];
         if (continuation_line(p, t) &&
             (in_list(w, structure) ||

@@ -79,7 +79,7 @@ long scn_workers_batch_size(long runs) {
 
 typedef struct msg {
     char *type, *token, *verdict, *schedule, *expectation, *why, *critical;
-    int64_t run, decisions, steps, runs, preemptions;
+    int64_t run, decisions, steps, runs, preemptions, from_preemptions;
     int has_run, exhausted;
 } msg_t;
 
@@ -345,6 +345,7 @@ static int parse_msg(const char *s, size_t len, msg_t *m) {
         {"steps", offsetof(msg_t, steps)},
         {"runs", offsetof(msg_t, runs)},
         {"preemptions", offsetof(msg_t, preemptions)},
+        {"from_preemptions", offsetof(msg_t, from_preemptions)},
     };
     const char *p = s, *e = s + len;
     memset(m, 0, sizeof(*m));
@@ -447,6 +448,8 @@ typedef struct batch {
     int refs;        /* workers running it */
     scn_run_report_t *reports;
     unsigned char *have;
+    long *crashed; /* runs of this batch that crashed or timed out, in */
+    size_t n_crashed; /* order: a respawned worker skips them (--skip) */
 } batch_t;
 
 enum { KILL_NONE, KILL_TIMEOUT, KILL_STOP, KILL_PROTO };
@@ -536,6 +539,7 @@ static void batch_free(batch_t *b) {
             report_clear(&b->reports[i]);
     free(b->reports);
     free(b->have);
+    free(b->crashed);
     free(b);
 }
 
@@ -716,6 +720,7 @@ static void handle_line(worker_t *w, const char *line, size_t len) {
             s->shrunk->token = m.token;
             s->shrunk->critical = m.critical;
             s->shrunk->preemptions = (long)m.preemptions;
+            s->shrunk->from_preemptions = (long)m.from_preemptions;
             s->shrunk->verdict = m.verdict;
             s->shrunk->expectation = m.expectation;
             m.token = m.critical = m.verdict = m.expectation = NULL;
@@ -1073,6 +1078,15 @@ static void worker_finish(worker_t *w) {
             r.detail = last_err_line(s, w);
         }
         w->cur_run = -1;
+        {
+            long *c = realloc(b->crashed, (b->n_crashed + 1) * sizeof(*c));
+            if (c) {
+                b->crashed = c;
+                c[b->n_crashed++] = r.run;
+            } else {
+                fail(s, SCN_WORKERS_ENOMEM, "out of memory");
+            }
+        }
         store(s, b, &r);
     } else if (!w->progressed && w->kill_reason != KILL_STOP && !s->fatal &&
                b->cursor < b->end && b->cursor < limit(s)) {
@@ -1180,8 +1194,9 @@ static void abandon(worker_t *w) {
 
 static void worker_spawn(sup_t *s, unsigned slot, batch_t *b) {
     const scn_workers_opts_t *o = s->o;
-    size_t na = o->argc + 8, k = 0;
+    size_t na = o->argc + 10, k = 0;
     char first[24], count[24];
+    char *skip = NULL;
     char **args = calloc(na, sizeof(*args));
     worker_t *w = calloc(1, sizeof(*w));
     int rc;
@@ -1207,9 +1222,24 @@ static void worker_spawn(sup_t *s, unsigned slot, batch_t *b) {
     args[k++] = first;
     args[k++] = (char *)"--count";
     args[k++] = count;
+    if (b->n_crashed) {
+        /* The runs of this batch that killed a worker: a dfs worker has to
+         * enumerate past them again, and must not execute them. */
+        skip = malloc(b->n_crashed * 22 + 1);
+        if (skip) {
+            size_t len = 0;
+            skip[0] = '\0';
+            for (size_t i = 0; i < b->n_crashed; i++)
+                len += (size_t)sprintf(skip + len, "%s%ld", i ? "," : "",
+                                       b->crashed[i]);
+            args[k++] = (char *)"--skip";
+            args[k++] = skip;
+        }
+    }
     args[k] = NULL;
     rc = spawn_process(s, w, args);
     free(args);
+    free(skip);
     if (!w->spawned) {
         fail(s, SCN_WORKERS_EWORKER, "cannot start worker '%s': %s", o->csim,
              uv_strerror(rc));

@@ -12,7 +12,10 @@
  * a green thread's stack overflow named on its stderr) turns that run into a
  * CRASH result with the token of its "start" line; one that exceeds the
  * per-run wall clock is killed and the run is a TIMEOUT; either way a fresh
- * worker continues after that run, so no other result is lost.  Results are
+ * worker continues after that run, so no other result is lost (it gets
+ * `--skip R1,R2,...`, the runs of its batch that crashed or timed out so
+ * far: a dfs worker re-enumerates up to --first and must not execute
+ * them again).  Results are
  * delivered to the callback in run order, so the output is the same for any
  * J.  With until_first, the first non-PASS result *in run order* ends the
  * exploration: every run before it is still delivered, nothing after it.
@@ -111,6 +114,7 @@ typedef struct scn_shrink_report {
     char *token;    /* the shrunk schedule's token */
     char *critical; /* the critical pair of lifecycle events */
     long preemptions;
+    long from_preemptions; /* the unshrunk schedule's (0 if not said) */
     char *verdict; /* FAIL / HUNG, PASS if the token did not fail; or NULL */
     char *expectation; /* the expectation that still fails, or NULL */
 } scn_shrink_report_t;

@@ -16,6 +16,9 @@ while IFS= read -r f; do
     fi
 done < <(find "$dir" -name '*.scn' | LC_ALL=C sort)
 while IFS= read -r f; do
+    # planted_crash*.scn really crash the process on some schedules, and
+    # --verify runs in-process: they are tests/explore_crash.sh's.
+    case $f in */planted_crash*) continue ;; esac
     out=$("$csim" explore "$f" --verify --runs 50 --until all --no-shrink 2>&1)
     if grep -q '^VERIFY' <<<"$out" || ! grep -q '^verify: every replay' <<<"$out"; then
         echo "$f:"; echo "$out"; bad=1

@@ -120,6 +120,8 @@ static int fake_worker(int argc, char **argv) {
             partial = 1;
         else if (strcmp(a, "--shrink") == 0)
             shrink = argv[++i];
+        else if (strcmp(a, "--skip") == 0 && i + 1 < argc)
+            i++; /* the runs that crashed before (a dfs worker's business) */
         else if (strcmp(a, "--fake-badopt") == 0) {
             fprintf(stderr, "csim: unknown option '--fake-badopt'\n");
             return 2;
