@@ -40,15 +40,15 @@ static const char usage_explore[] =
     "  --shard K/N           run only shard K of N (default 1/1): run indices\n"
     "                        i % N == K-1; dfs: every N-th subtree\n"
     "  --jobs J              worker processes (default: online CPUs, at most 8);\n"
-    "                        1 runs everything in this process (a crash of a\n"
-    "                        run then ends csim); the output is the same for\n"
-    "                        any J\n"
+    "                        the output is the same for any J\n"
+    "  --in-process          run every schedule in this process, no workers\n"
+    "                        (faster to start; a run that crashes ends csim)\n"
     "  --timeout-ms T        wall-clock limit per run in a worker, 0 = none\n"
     "                        (default 10000); a run over it is a TIMEOUT\n"
     "  --verify              run every schedule twice, compare trace hashes\n"
     "                        (always in this process)\n"
     "  --no-shrink           print failures unshrunk (default: shrink, in a\n"
-    "                        worker process when J > 1)\n"
+    "                        worker process)\n"
     "  --out FILE            write a JSON result file (for `csim merge`)\n"
     "  --trace               print each failure's (shrunk) trace\n"
     "\n"
@@ -171,6 +171,7 @@ typedef struct cli {
     const char *file;
     uint64_t first, count;
     int has_first, has_count, has_jobs, has_timeout;
+    int in_process; /* --in-process: no worker processes */
     const char *shrink;
     const char *skip; /* explore-worker: runs not to execute (dfs) */
 } cli_t;
@@ -190,6 +191,8 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
             c->o.trace = 1;
         } else if (!strcmp(a, "--no-shrink")) {
             c->o.shrink = 0;
+        } else if (!worker && !strcmp(a, "--in-process")) {
+            c->in_process = 1;
         } else if (a[0] == '-' && a[1] == '-') {
             if (!v)
                 return usage(usage_explore, "option %s needs a value", a);
@@ -742,8 +745,10 @@ int scn_cmd_explore(int argc, char **argv)
         c.o.jobs = default_jobs();
     if (!c.has_timeout)
         c.o.timeout_ms = XP_TIMEOUT_DEFAULT;
-    /* --verify compares two runs of each schedule in one process. */
-    int workers = c.o.jobs > 1 && !c.o.verify;
+    /* Runs are isolated in worker processes, even with one job, so a run
+     * that crashes cannot take the exploration down; --verify compares two
+     * runs of each schedule in one process. */
+    int workers = !c.in_process && !c.o.verify;
     char *bytes;
     size_t nb;
     scn_model_t *m;

@@ -3,9 +3,8 @@
 # passes under `csim run` (fifo); `csim explore --jobs 2` reports the runs
 # that segfault as CRASH with a replay token and still completes every other
 # run; `csim replay` of such a token says the run crashed (exit 3); the
-# output is the same for any number of jobs (in-process, --jobs 1, a crash
-# would take csim down: there the comparison uses a scenario that does not
-# crash); `crash abort` is named as an abort; `crash overflow` is caught by
+# output is the same for any number of jobs, also with the crash, and the
+# same as in-process where nothing crashes; `crash abort` is named as an abort; `crash overflow` is caught by
 # sim as a green thread's stack overflow and is an ordinary failure.
 set -euo pipefail
 csim=$1
@@ -40,11 +39,15 @@ grep -q "^200 runs: [0-9]* distinct schedules, $n failures" "$tmp/j2" ||
     { tail -1 "$tmp/j2"; fail "the summary does not count all 200 runs and $n failures"; }
 
 # the same results for any J
-"$csim" explore "$scn" --jobs 3 --runs 200 --until all >"$tmp/j3" 2>/dev/null || true
-diff <(untimed "$tmp/j2") <(untimed "$tmp/j3") || fail "--jobs 2 and --jobs 3 differ"
+for j in 1 3; do
+    "$csim" explore "$scn" --jobs $j --runs 200 --until all >"$tmp/j$j" 2>/dev/null || true
+    diff <(untimed "$tmp/j2") <(untimed "$tmp/j$j") || fail "--jobs 2 and --jobs $j differ"
+done
 for s in portfolio dfs; do
-    "$csim" explore "$bug" --strategy $s --jobs 1 --runs 120 --until all >"$tmp/b1" || true
+    "$csim" explore "$bug" --strategy $s --in-process --runs 120 --until all >"$tmp/b0" || true
+    "$csim" explore "$bug" --strategy $s --jobs 1 --runs 120 --until all >"$tmp/b1" 2>/dev/null || true
     "$csim" explore "$bug" --strategy $s --jobs 2 --runs 120 --until all >"$tmp/b2" 2>/dev/null || true
+    diff <(untimed "$tmp/b0") <(untimed "$tmp/b1") || fail "$s: in-process and --jobs 1 differ"
     diff <(untimed "$tmp/b1") <(untimed "$tmp/b2") || fail "$s: --jobs 1 and --jobs 2 differ"
 done
 

@@ -3,8 +3,8 @@
 # `--out`, combined by `csim merge`, give the unsharded run's totals (runs,
 # distinct schedules, failures, the set of replay tokens) for portfolio and
 # dfs (run to exhaustion: a dfs shard's --runs is its own budget), in
-# process (--jobs 1) and in worker processes (--jobs 2), and the same
-# totals for both.
+# process (--in-process) and in worker processes (--jobs 1, --jobs 2), and
+# the same totals for all.
 set -euo pipefail
 csim=$1
 bug=$2/explore/planted_order_bug.scn
@@ -19,9 +19,11 @@ check() { # FILE JOBS ARGS...
     local f=$1 j=$2 tag
     shift 2
     tag=$(basename "$f" .scn)-j$j-$1$2
-    "$csim" explore "$f" --jobs "$j" --until all "$@" --out "$tmp/$tag.all.json" >"$tmp/$tag.all" 2>/dev/null || true
+    local jobs=(--jobs "$j")
+    [ "$j" = 0 ] && jobs=(--in-process)
+    "$csim" explore "$f" "${jobs[@]}" --until all "$@" --out "$tmp/$tag.all.json" >"$tmp/$tag.all" 2>/dev/null || true
     for k in 1 2; do
-        "$csim" explore "$f" --jobs "$j" --until all "$@" --shard $k/2 \
+        "$csim" explore "$f" "${jobs[@]}" --until all "$@" --shard $k/2 \
             --out "$tmp/$tag.$k.json" >"$tmp/$tag.$k" 2>/dev/null || true
     done
     "$csim" merge "$tmp/$tag.1.json" "$tmp/$tag.2.json" >"$tmp/$tag.merge" || true
@@ -35,14 +37,16 @@ check() { # FILE JOBS ARGS...
     fi
     echo "$tag: $(totals "$tmp/$tag.merge")"
 }
-for j in 1 2; do
+for j in 0 1 2; do
     check "$bug" $j --strategy portfolio --runs 60
     check "$bug" $j --strategy dfs --runs 5000
 done
-# J=1 and J=2 agree
+# in-process, J=1 and J=2 agree
 for s in portfolio dfs; do
-    diff <(totals "$tmp/planted_order_bug-j1---strategy$s.merge") \
-         <(totals "$tmp/planted_order_bug-j2---strategy$s.merge") || fail "$s: J=1 and J=2 differ"
+    for j in 0 1; do
+        diff <(totals "$tmp/planted_order_bug-j$j---strategy$s.merge") \
+             <(totals "$tmp/planted_order_bug-j2---strategy$s.merge") || fail "$s: J=$j and J=2 differ"
+    done
 done
 # with crashes (worker processes only)
 check "$crash" 2 --strategy portfolio --runs 60
