@@ -446,8 +446,12 @@ typedef struct batch {
     long cursor;     /* the next run a worker has to produce */
     long delivered;  /* runs of this batch passed to the callback */
     int refs;        /* workers running it */
+    /* Results waiting for delivery: slot k is run start + base + k.  Grown
+     * as results arrive and shifted down as they are delivered, so a dfs
+     * batch of a billion runs does not reserve a billion slots. */
     scn_run_report_t *reports;
     unsigned char *have;
+    long base, cap;
     long *crashed; /* runs of this batch that crashed or timed out, in */
     size_t n_crashed; /* order: a respawned worker skips them (--skip) */
 } batch_t;
@@ -534,7 +538,7 @@ static void report_clear(scn_run_report_t *r) {
 }
 
 static void batch_free(batch_t *b) {
-    for (long i = 0; i < b->end - b->start; i++)
+    for (long i = 0; i < b->cap; i++)
         if (b->have[i] == 1)
             report_clear(&b->reports[i]);
     free(b->reports);
@@ -609,8 +613,8 @@ static void deliver(sup_t *s) {
         int stop;
         if (!b || s->next_deliver < b->start || s->next_deliver >= b->end)
             break;
-        i = s->next_deliver - b->start;
-        if (b->have[i] != 1)
+        i = s->next_deliver - b->start - b->base;
+        if (i >= b->cap || b->have[i] != 1)
             break;
         scn_run_report_t *r = &b->reports[i];
         scn_workers_summary_t *sum = s->sum;
@@ -648,6 +652,14 @@ static void deliver(sup_t *s) {
         b->have[i] = 2;
         b->delivered++;
         s->next_deliver++;
+        if (i + 1 >= 1024 && i + 1 >= b->cap / 2) {
+            long keep = b->cap - (i + 1);
+            memmove(b->reports, b->reports + i + 1, (size_t)keep * sizeof(*b->reports));
+            memmove(b->have, b->have + i + 1, (size_t)keep);
+            memset(b->reports + keep, 0, (size_t)(i + 1) * sizeof(*b->reports));
+            memset(b->have + keep, 0, (size_t)(i + 1));
+            b->base += i + 1;
+        }
         if (b->delivered == b->end - b->start && b->refs == 0) {
             s->head = b->next;
             if (!s->head)
@@ -659,8 +671,38 @@ static void deliver(sup_t *s) {
     }
 }
 
+/* Room for slot i; 0, or -1 when out of memory. */
+static int batch_reserve(batch_t *b, long i) {
+    long cap = b->cap ? b->cap : 64;
+    scn_run_report_t *nr;
+    unsigned char *nh;
+
+    if (i < b->cap)
+        return 0;
+    while (cap <= i)
+        cap *= 2;
+    nr = realloc(b->reports, (size_t)cap * sizeof(*nr));
+    if (!nr)
+        return -1;
+    b->reports = nr;
+    nh = realloc(b->have, (size_t)cap);
+    if (!nh)
+        return -1;
+    b->have = nh;
+    memset(b->reports + b->cap, 0, (size_t)(cap - b->cap) * sizeof(*nr));
+    memset(b->have + b->cap, 0, (size_t)(cap - b->cap));
+    b->cap = cap;
+    return 0;
+}
+
 static void store(sup_t *s, batch_t *b, scn_run_report_t *r) {
-    long i = r->run - b->start;
+    long i = r->run - b->start - b->base;
+    if (batch_reserve(b, i) < 0) {
+        report_clear(r);
+        fail(s, SCN_WORKERS_ENOMEM, "out of memory");
+        kill_beyond(s);
+        return;
+    }
     b->reports[i] = *r;
     b->have[i] = 1;
     b->cursor = r->run + 1;
@@ -1264,16 +1306,7 @@ static void dispatch(sup_t *s, unsigned slot) {
     n = s->bs;
     if (s->next_start + n > s->total_end)
         n = s->total_end - s->next_start;
-    if (b) {
-        b->reports = calloc((size_t)n, sizeof(*b->reports));
-        b->have = calloc((size_t)n, 1);
-    }
-    if (!b || !b->reports || !b->have) {
-        if (b) {
-            free(b->reports);
-            free(b->have);
-            free(b);
-        }
+    if (!b) {
         fail(s, SCN_WORKERS_ENOMEM, "out of memory");
         kill_beyond(s);
         return;

@@ -26,4 +26,10 @@ set -e
 sed -n '/^== /,/^csim replay\|^[0-9]* runs\?:/p' "$tmp/explore" |
     grep -v '^csim replay \|^[0-9]* runs\?: ' >"$tmp/explored"
 diff "$tmp/explored" "$tmp/replay"
-echo "ok: $(grep '^FAIL run' "$tmp/explore" | cut -d: -f1)"
+# an unbounded --runs budget is a budget, not a reservation: dfs in a
+# worker runs to exhaustion without reserving a slot per possible run
+"$csim" explore "$scn" --strategy dfs --preemptions 1 --runs 1000000000 \
+    --until all >"$tmp/dfs" 2>&1 || { cat "$tmp/dfs"; echo "dfs with a huge --runs failed"; exit 1; }
+grep -q '^dfs: space exhausted after [0-9]* distinct schedules' "$tmp/dfs" ||
+    { cat "$tmp/dfs"; echo "dfs did not report exhaustion"; exit 1; }
+echo "ok: $(grep '^FAIL run' "$tmp/explore" | cut -d: -f1); $(grep '^dfs:' "$tmp/dfs")"
