@@ -12,6 +12,7 @@
 
 #include "scn.h"
 #include "scn_explore.h"
+#include "scn_walk.h"
 
 #define CSIM_VERSION "0.1.0"
 
@@ -73,61 +74,24 @@ static void paths_free(paths_t *p)
     free(p->v);
 }
 
-static int cmp_str(const void *a, const void *b)
+static int collect_one(const char *path, unsigned depth, void *arg)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    (void)depth;
+    return paths_add(arg, path) < 0 ? -1 : 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* Every *.scn below dir, in byte order of the names at each level (not the
- * locale's), so the run order is the same everywhere. */
+/* Every *.scn below dir (scn_walk.h: byte order, symlinked directories
+ * not followed, symlinked *.scn files taken). */
 static int collect_dir(scn_reporter_t *rp, const char *dir, paths_t *out)
 {
-    DIR *d = opendir(dir);
-    if (!d) {
-        scn_report_message(rp, rp->err, "csim: cannot open %s: %s\n", dir,
-                           strerror(errno));
+    char msg[512];
+    int rc = scn_walk(dir, NULL, collect_one, out, msg, sizeof(msg));
+    if (rc < 0) {
+        scn_report_message(rp, rp->err, "csim: %s\n",
+                           msg[0] ? msg : "out of memory");
         return -1;
     }
-    paths_t names = {0};
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (paths_add(&names, e->d_name) < 0) {
-            rc = -1;
-            break;
-        }
-    }
-    closedir(d);
-    if (names.n)
-        qsort(names.v, names.n, sizeof(*names.v), cmp_str);
-    for (size_t i = 0; rc == 0 && i < names.n; i++) {
-        size_t len = strlen(dir) + strlen(names.v[i]) + 2;
-        char *full = malloc(len);
-        if (!full) {
-            rc = -1;
-            break;
-        }
-        snprintf(full, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/",
-                 names.v[i]);
-        struct stat st;
-        if (stat(full, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                rc = collect_dir(rp, full, out);
-            else if (S_ISREG(st.st_mode) && ends_with(names.v[i], ".scn"))
-                rc = paths_add(out, full);
-        }
-        free(full);
-    }
-    paths_free(&names);
-    return rc;
+    return 0;
 }
 
 static int parse_u64(const char *s, uint64_t *out)

@@ -9,7 +9,8 @@
 #include "scn_explore.h"
 
 #define XP_PCT_CALIBRATION 4 /* random runs after the fifo one that set k */
-#define XP_SHRINK_BUDGET 400 /* replays per shrink */
+#define XP_SHRINK_BUDGET 4000 /* replays per shrink */
+#define XP_SHRINK_DFS_BUDGET 2000 /* of them, for the bounded search */
 
 typedef struct xp_root {
     uint32_t *a;
@@ -574,20 +575,21 @@ typedef struct shrink_cx {
     int replays;
 } shrink_cx_t;
 
-/* Does the schedule `a` (rest fifo) still fail the same way?  On yes,
- * *rec gets the run's dense recorded answers (malloc'ed). */
-static int still_fails(shrink_cx_t *c, const uint32_t *a, size_t n,
-                       uint32_t **rec, size_t *n_rec)
+/* Does the plan's run fail the same way?  On yes, *rec gets the run's
+ * dense recorded answers (malloc'ed).  feed: a dfs enumeration to hand the
+ * run's choices to (NULL: none). */
+static int plan_fails(shrink_cx_t *c, const xp_plan_t *p, uint32_t **rec,
+                      size_t *n_rec, xp_dfs_t *feed, int *err)
 {
     if (c->replays >= XP_SHRINK_BUDGET)
         return 0;
     c->replays++;
-    xp_plan_t p = {0};
-    p.prefix = a;
-    p.n_prefix = n;
     xp_exec_t e;
-    if (execute(c->x->m, c->x->mask, c->x->stacks, &p, &e) < 0)
+    if (execute(c->x->m, c->x->mask, c->x->stacks, p, &e) < 0) {
+        if (err)
+            *err = 1;
         return 0;
+    }
     int same = 0;
     if (c->target == NULL) {
         same = e.v.kind == SCN_HUNG;
@@ -596,6 +598,8 @@ static int still_fails(shrink_cx_t *c, const uint32_t *a, size_t n,
             if (e.v.failures[i].x == c->target)
                 same = 1;
     }
+    if (feed && xp_dfs_feed(feed, e.res->choices, e.res->n_choices) < 0 && err)
+        *err = 1;
     if (same && rec) {
         *n_rec = dense_len(e.res->choices, e.res->n_choices);
         *rec = dense(e.res->choices, *n_rec);
@@ -604,6 +608,145 @@ static int still_fails(shrink_cx_t *c, const uint32_t *a, size_t n,
     }
     exec_free(&e);
     return same;
+}
+
+/* Does the schedule `a` (rest fifo) still fail the same way? */
+static int still_fails(shrink_cx_t *c, const uint32_t *a, size_t n,
+                       uint32_t **rec, size_t *n_rec)
+{
+    xp_plan_t p = {0};
+    p.prefix = a;
+    p.n_prefix = n;
+    return plan_fails(c, &p, rec, n_rec, NULL, NULL);
+}
+
+/* Whether (a, n) is a strictly smaller schedule than (b, m): fewer
+ * preemptions, then shorter. */
+static int smaller(const uint32_t *a, size_t n, const uint32_t *b, size_t m)
+{
+    size_t pa = xp_preemptions(a, n), pb = xp_preemptions(b, m);
+    return pa < pb || (pa == pb && n < m);
+}
+
+/* Try the candidate; when it still fails and its recorded schedule is
+ * smaller, it becomes *cur.  1 when it did. */
+static int try_candidate(shrink_cx_t *c, uint32_t **cur, size_t *n,
+                         const uint32_t *cand, size_t nc)
+{
+    uint32_t *rec = NULL;
+    size_t nr = 0;
+    if (!still_fails(c, cand, nc, &rec, &nr))
+        return 0;
+    if (!smaller(rec, nr, *cur, *n)) {
+        free(rec);
+        return 0;
+    }
+    free(*cur);
+    *cur = rec;
+    *n = nr;
+    return 1;
+}
+
+/* One removal step: for each preemption, last first, try the schedule cut
+ * just before it (it and every later choice fifo), then the schedule with
+ * only it zeroed.  1 when one still failed (and *cur is smaller). */
+static int remove_one(shrink_cx_t *c, uint32_t **cur, size_t *n)
+{
+    uint32_t *cand = malloc((*n ? *n : 1) * sizeof(*cand));
+    if (!cand)
+        return 0;
+    int done = 0;
+    for (size_t j = *n; !done && j-- > 0;) {
+        if ((*cur)[j] == 0)
+            continue;
+        memcpy(cand, *cur, *n * sizeof(*cand));
+        if (try_candidate(c, cur, n, cand, j)) {
+            done = 1;
+            break;
+        }
+        cand[j] = 0;
+        if (try_candidate(c, cur, n, cand, *n))
+            done = 1;
+    }
+    free(cand);
+    return done;
+}
+
+/* Lower each answer to the smallest that still fails (same preemptions,
+ * same length).  1 when anything changed. */
+static int lower_answers(shrink_cx_t *c, uint32_t **cur, size_t *n)
+{
+    int changed = 0;
+    for (size_t j = 0; j < *n; j++) {
+        for (uint32_t a = 1; a < (*cur)[j]; a++) {
+            uint32_t keep = (*cur)[j];
+            (*cur)[j] = a;
+            uint32_t *rec = NULL;
+            size_t nr = 0;
+            if (still_fails(c, *cur, *n, &rec, &nr) && nr == *n &&
+                xp_preemptions(rec, nr) <= xp_preemptions(*cur, *n)) {
+                free(*cur);
+                *cur = rec;
+                changed = 1;
+                break;
+            }
+            free(rec);
+            (*cur)[j] = keep;
+        }
+    }
+    return changed;
+}
+
+/* Greedy removal to a fixpoint: no single preemption can be removed (cut
+ * or zeroed) with the failure kept; answers lowered in between. */
+static void greedy_fixpoint(shrink_cx_t *c, uint32_t **cur, size_t *n)
+{
+    for (;;) {
+        while (c->replays < XP_SHRINK_BUDGET && remove_one(c, cur, n))
+            ;
+        if (c->replays >= XP_SHRINK_BUDGET || !lower_answers(c, cur, n))
+            return;
+    }
+}
+
+/* A greedy fixpoint can be a local minimum (two preemptions that are
+ * only needed together).  Search the schedules with fewer preemptions
+ * depth-first (bound 0, 1, ... below the current count) within a budget;
+ * the first that fails the same way becomes *cur.  1 when one did. */
+static int bounded_search(shrink_cx_t *c, uint32_t **cur, size_t *n)
+{
+    size_t have = xp_preemptions(*cur, *n);
+    int start = c->replays;
+    for (size_t b = 0; b < have; b++) {
+        xp_dfs_t d;
+        if (xp_dfs_init(&d, (long)b, NULL, 0) < 0)
+            return 0;
+        int found = 0, err = 0;
+        while (!found && !err && c->replays - start < XP_SHRINK_DFS_BUDGET &&
+               c->replays < XP_SHRINK_BUDGET) {
+            xp_plan_t q;
+            if (xp_dfs_next(&d, &q) != 0)
+                break;
+            uint32_t *rec = NULL;
+            size_t nr = 0;
+            if (plan_fails(c, &q, &rec, &nr, &d, &err)) {
+                if (smaller(rec, nr, *cur, *n)) {
+                    free(*cur);
+                    *cur = rec;
+                    *n = nr;
+                    found = 1;
+                } else {
+                    free(rec);
+                }
+            }
+        }
+        xp_dfs_free(&d);
+        if (found)
+            return 1;
+        if (err || c->replays - start >= XP_SHRINK_DFS_BUDGET)
+            return 0;
+    }
+    return 0;
 }
 
 static int is_lifecycle(const char *k)
@@ -655,6 +798,47 @@ static void critical_pair(const scn_result_t *fail, const scn_result_t *pass,
     }
 }
 
+/* The critical pair: the failing run against the same schedule without
+ * its last preemption (cut there, the rest fifo); when that run does not
+ * pass (it fails another expectation), against the first schedule, last
+ * preemption first, that passes without one of the others, which the
+ * text names.  "" when no schedule one preemption away passes. */
+static void critical_against_pass(shrink_cx_t *c, const uint32_t *cur, size_t n,
+                                  const xp_exec_t *fail, char *out, size_t n_out)
+{
+    out[0] = '\0';
+    size_t total = xp_preemptions(cur, n), k = total;
+    uint32_t *cand = malloc((n ? n : 1) * sizeof(*cand));
+    if (!cand)
+        return;
+    for (size_t j = n; !out[0] && j-- > 0;) {
+        if (cur[j] == 0)
+            continue;
+        for (int form = 0; form < 2 && !out[0]; form++) {
+            /* form 0: cut before j; 1: zero only j */
+            memcpy(cand, cur, n * sizeof(*cand));
+            cand[j] = 0;
+            xp_plan_t pp = {0};
+            pp.prefix = cand;
+            pp.n_prefix = form == 0 ? j : n;
+            xp_exec_t ep;
+            if (execute(c->x->m, c->x->mask, c->x->stacks, &pp, &ep) < 0)
+                continue;
+            c->replays++;
+            if (ep.v.kind == SCN_PASS) {
+                critical_pair(fail->res, ep.res, out, n_out);
+                if (out[0] && k != total)
+                    snprintf(out + strlen(out), n_out - strlen(out),
+                             " (against the run without preemption %zu of %zu)",
+                             k, total);
+            }
+            exec_free(&ep);
+        }
+        k--;
+    }
+    free(cand);
+}
+
 int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
 {
     memset(s, 0, sizeof(*s));
@@ -690,45 +874,15 @@ int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
         c.target = e.v.kind == SCN_HUNG ? NULL : e.v.failed;
         exec_free(&e);
     }
-    /* 1. fewest preemptions: zero each non-zero answer, keep what still
-     * fails; repeat to a fixpoint.  2. shortest: lower each remaining
-     * answer to the smallest that still fails (and the forced prefix ends
-     * at the last non-zero answer). */
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (size_t j = n; j-- > 0;) {
-            if (j >= n || cur[j] == 0)
-                continue;
-            uint32_t keep = cur[j];
-            cur[j] = 0;
-            uint32_t *rec = NULL;
-            size_t nr = 0;
-            if (still_fails(&c, cur, n, &rec, &nr)) {
-                free(cur);
-                cur = rec;
-                n = nr;
-                changed = 1;
-            } else {
-                cur[j] = keep;
-            }
-        }
-    }
-    for (size_t j = 0; j < n; j++) {
-        for (uint32_t a = 1; a < cur[j]; a++) {
-            uint32_t keep = cur[j];
-            cur[j] = a;
-            uint32_t *rec = NULL;
-            size_t nr = 0;
-            if (still_fails(&c, cur, n, &rec, &nr) && nr == n &&
-                xp_preemptions(rec, nr) <= xp_preemptions(cur, n)) {
-                free(cur);
-                cur = rec;
-                break;
-            }
-            free(rec);
-            cur[j] = keep;
-        }
-    }
+    /* 1. fewest preemptions: remove one preemption at a time (cut the
+     * schedule before it, or zero just it) while the same expectation
+     * still fails, lowering the remaining answers in between, to a
+     * fixpoint; 2. when more than one preemption is left, look for a
+     * schedule with fewer (bounded dfs) and shrink that to its fixpoint. */
+    greedy_fixpoint(&c, &cur, &n);
+    while (xp_preemptions(cur, n) > 1 && c.replays < XP_SHRINK_BUDGET &&
+           bounded_search(&c, &cur, &n))
+        greedy_fixpoint(&c, &cur, &n);
     /* Re-check, then the critical pair against the schedule without its
      * last preemption. */
     xp_plan_t pf = {0};
@@ -760,21 +914,8 @@ int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
         char buf[SCN_TOKEN_MAX + 1];
         if (scn_token_format(&t, buf, sizeof(buf)) >= 0)
             snprintf(s->token, sizeof(s->token), "%s", buf);
-        if (n > 0) {
-            size_t last = n - 1;
-            xp_plan_t pp = {0};
-            pp.prefix = cur;
-            pp.n_prefix = last; /* answers after it are fifo (0) */
-            xp_exec_t ep;
-            if (execute(x->m, x->mask, x->stacks, &pp, &ep) == 0) {
-                c.replays++;
-                critical_pair(ef.res, ep.res, s->critical, sizeof(s->critical));
-                if (ep.v.kind != SCN_PASS && s->critical[0])
-                    strncat(s->critical, " (that run fails too)",
-                            sizeof(s->critical) - strlen(s->critical) - 1);
-                exec_free(&ep);
-            }
-        }
+        critical_against_pass(&c, cur, n, &ef, s->critical,
+                              sizeof(s->critical));
     }
     exec_free(&ef);
     free(cur);

@@ -219,10 +219,26 @@ int xp_replay(const scn_model_t *m, const char *bytes, size_t n_bytes,
 
 typedef struct xp_failure {
     uint64_t run;
-    char token[SCN_TOKEN_MAX + 1];
+    char token[SCN_TOKEN_MAX + 1]; /* the replay token printed (shrunk) */
     char expectation[300];
     char verdict[8];
+    char text[1600]; /* the printed lines before `csim replay`: the
+                        "VERDICT run I: ... — why" line, shrunk / critical */
 } xp_failure_t;
+
+/* What a result file says it is (merge refuses to combine different ones). */
+typedef struct xp_meta {
+    uint64_t hash;       /* the scenario's content hash */
+    char scenario[256];
+    char variant[24];
+    char strategy[16];
+    uint64_t seed, budget; /* budget: --runs */
+    unsigned depth, mask;
+    long preemptions;
+    int until_all;
+    unsigned shard_k, shard_n;
+    int exhausted;
+} xp_meta_t;
 
 typedef struct xp_totals {
     uint64_t runs, decisions;
@@ -233,19 +249,30 @@ typedef struct xp_totals {
     size_t n_failures, cap_failures;
     int exhausted;       /* dfs */
     int files;           /* result files read (merge) */
-    double seconds;
+    double seconds;      /* exploration only (shrinking excluded) */
+    /* for xp_totals_write: the scenario's content hash, variant, mask */
+    uint64_t hash;
+    const char *variant;
+    unsigned mask;
+    xp_meta_t last;      /* xp_totals_read: the file just read */
 } xp_totals_t;
 
 int xp_totals_add_schedule(xp_totals_t *t, uint64_t h);
 size_t xp_totals_distinct(const xp_totals_t *t);
+/* Distinct failures: distinct replay (shrunk) tokens; and whether failure
+ * i's token was already printed by an earlier failure (its index, or -1). */
+size_t xp_totals_distinct_failures(const xp_totals_t *t);
+long xp_totals_same_as(const xp_totals_t *t, size_t i);
 int xp_totals_add_failure(xp_totals_t *t, const xp_failure_t *f);
 void xp_totals_free(xp_totals_t *t);
 /* Result file: JSON, written atomically (temp + rename). */
 int xp_totals_write(const xp_totals_t *t, const char *path,
                     const char *scenario, const xp_opts_t *o);
 int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg);
-/* The summary line: "... distinct schedules, F failures, R runs/s, D
- * decisions/s" (timing omitted when seconds <= 0). */
+/* The summary line: "... distinct schedules, F failures[, U distinct (by
+ * shrunk token)], R runs/s, D decisions/s" (timing omitted when seconds
+ * <= 0; runs/s and decisions/s over the exploration time, shrinking not
+ * included). */
 void xp_totals_print(const xp_totals_t *t, FILE *f);
 
 /* ---------------------------------------------------------------- commands */

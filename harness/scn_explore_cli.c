@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "scn_explore.h"
+#include "scn_walk.h"
 #include "scn_workers.h"
 
 #define XP_JOBS_MAX 8
@@ -32,7 +34,8 @@ static const char usage_explore[] =
     "  --strategy S          portfolio (default), random, pct, dfs, fifo\n"
     "  --seed N              base seed (default 0)\n"
     "  --depth d             pct depth, 1..16 (default 3)\n"
-    "  --preemptions c|inf   dfs preemption bound (default 2)\n"
+    "  --preemptions c|inf   dfs preemption bound (default 2; inf or none:\n"
+    "                        unbounded)\n"
     "  --choices LIST        explorable choices: ready,wake,ext,tie,early, all\n"
     "                        (default: the scenario's `explore` line, else\n"
     "                        ready,wake,ext,tie)\n"
@@ -86,9 +89,13 @@ static const char usage_merge[] =
     "\n"
     "Combine `csim explore --out` result files (shards) into one summary: runs,\n"
     "distinct schedules (the union), failures with their replay lines, and\n"
-    "whether dfs exhausted the space (every shard did).  No options.\n"
+    "whether dfs exhausted the space (all N shards given, each exhausted).\n"
+    "Refuses files of different scenarios or options, or a shard given twice;\n"
+    "with fewer than N shards it says \"partial: shards 1,3 of 4\".  With\n"
+    "--until first the totals need not equal an unsharded run's.  No options.\n"
     "\n"
-    "exit status: 0 no failure, 1 a failure, 2 usage or an unreadable file\n";
+    "exit status: 0 no failure, 1 a failure, 2 usage, an unreadable file or\n"
+    "files that cannot be merged\n";
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -147,8 +154,15 @@ static char *read_all(const char *path, size_t *n)
 }
 
 /* The scenario: bytes (for the hash) and model.  2 on failure (printed). */
-static int load(const char *path, char **bytes, size_t *n, scn_model_t **m)
+static int load(const char *cmd, const char *path, char **bytes, size_t *n,
+                scn_model_t **m)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "csim: %s is a directory; %s takes one scenario file\n",
+                path, cmd);
+        return 2;
+    }
     *bytes = read_all(path, n);
     if (!*bytes) {
         fprintf(stderr, "csim: %s: %s\n", path, strerror(errno));
@@ -241,10 +255,12 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
                                  "unknown strategy '%s' (portfolio, random, pct, "
                                  "dfs, fifo)", v);
             } else if (!strcmp(a, "--preemptions")) {
-                if (!strcmp(v, "inf") || !strcmp(v, "-1"))
+                if (!strcmp(v, "inf") || !strcmp(v, "none"))
                     c->o.preemptions = -1;
                 else if (parse_u64(v, &u) < 0 || u > 1000000)
-                    return usage(usage_explore, "bad preemption bound '%s'", v);
+                    return usage(usage_explore,
+                                 "bad preemption bound '%s' (a number >= 0, or "
+                                 "inf / none for no bound)", v);
                 else
                     c->o.preemptions = (long)u;
             } else if (!strcmp(a, "--choices")) {
@@ -356,10 +372,32 @@ typedef struct xcx {
     size_t nb;
     xp_totals_t tot;
     int status;
+    double shrink_s; /* time spent shrinking (not in runs/s) */
 } xcx_t;
 
+#define APPEND(f, ...)                                                       \
+    snprintf((f)->text + strlen((f)->text), sizeof((f)->text) - strlen((f)->text), \
+             __VA_ARGS__)
+
+/* The replay line of failure f, or, when an earlier failure printed the
+ * same token, a line that points at it (each distinct token once). */
+static void print_replay_line(FILE *out, const xp_failure_t *f,
+                              const xp_failure_t *all, size_t n)
+{
+    for (size_t j = 0; f->token[0] && j < n; j++)
+        if (all[j].run < f->run && strcmp(all[j].token, f->token) == 0) {
+            fprintf(out, "  same shrunk schedule as run %" PRIu64 " (its replay "
+                         "line above)\n", all[j].run);
+            return;
+        }
+    if (f->token[0])
+        fprintf(out, "csim replay %s\n", f->token);
+    else
+        fprintf(out, "  (no replay token: the worker died before naming the run)\n");
+}
+
 /* One FAIL / HUNG: the failure, the shrunk schedule, its critical pair and
- * exactly one replay line. */
+ * one replay line (or a pointer to an earlier failure with the same one). */
 static void report_bad(xcx_t *cx, uint64_t i, const char *verdict,
                        const char *exp, const char *why, const char *token,
                        const shr_t *s)
@@ -369,22 +407,26 @@ static void report_bad(xcx_t *cx, uint64_t i, const char *verdict,
     f.run = i;
     snprintf(f.verdict, sizeof(f.verdict), "%s", verdict);
     snprintf(f.expectation, sizeof(f.expectation), "%s", exp);
-    printf("%s run %" PRIu64 ": %s \xe2\x80\x94 %s\n", verdict, i, exp, why);
+    APPEND(&f, "%s run %" PRIu64 ": %s \xe2\x80\x94 %s\n", verdict, i, exp, why);
     if (s && s->ok) {
-        printf("  shrunk: %zu preemption%s (from %zu)", s->preemptions,
+        APPEND(&f, "  shrunk: %zu preemption%s (from %zu)", s->preemptions,
                s->preemptions == 1 ? "" : "s", s->from);
         if (strcmp(s->expectation, exp) != 0)
-            printf(", fails %s", s->expectation);
-        printf("\n");
+            APPEND(&f, ", fails %s", s->expectation);
+        APPEND(&f, "\n");
         if (s->critical[0])
-            printf("  critical pair: %s\n", s->critical);
+            APPEND(&f, "  critical pair: %s\n", s->critical);
         token = s->token;
     } else if (s && s->err[0]) {
-        printf("  not shrunk: %s\n", s->err);
+        APPEND(&f, "  not shrunk: %s\n", s->err);
     }
     snprintf(f.token, sizeof(f.token), "%s", token);
-    printf("csim replay %s\n", token);
-    if (cx->c->o.trace)
+    fputs(f.text, stdout);
+    int dup = 0;
+    for (size_t j = 0; j < cx->tot.n_failures; j++)
+        dup |= strcmp(cx->tot.failures[j].token, f.token) == 0;
+    print_replay_line(stdout, &f, cx->tot.failures, cx->tot.n_failures);
+    if (cx->c->o.trace && !dup)
         print_replay(cx->m, cx->bytes, cx->nb, token, 1, 0);
     xp_totals_add_failure(&cx->tot, &f);
     cx->status = 1;
@@ -401,15 +443,13 @@ static void report_crash(xcx_t *cx, uint64_t i, const char *verdict,
     snprintf(f.verdict, sizeof(f.verdict), "%s", verdict);
     snprintf(f.expectation, sizeof(f.expectation), "%s", crash);
     snprintf(f.token, sizeof(f.token), "%s", token ? token : "");
-    printf("%s run %" PRIu64 ": %s", verdict, i, crash);
+    APPEND(&f, "%s run %" PRIu64 ": %s", verdict, i, crash);
     if (detail && detail[0] && strstr(detail, crash) == NULL &&
         (strncmp(crash, "stack overflow", 14) != 0))
-        printf(" \xe2\x80\x94 %s", detail);
-    printf("\n");
-    if (token && token[0])
-        printf("csim replay %s\n", token);
-    else
-        printf("  (no replay token: the worker died before naming the run)\n");
+        APPEND(&f, " \xe2\x80\x94 %s", detail);
+    APPEND(&f, "\n");
+    fputs(f.text, stdout);
+    print_replay_line(stdout, &f, cx->tot.failures, cx->tot.n_failures);
     xp_totals_add_failure(&cx->tot, &f);
     cx->status = 1;
 }
@@ -450,7 +490,10 @@ static int explore_inproc(xcx_t *cx, int *verify_bad, int *exhausted)
             shr_t s;
             memset(&s, 0, sizeof(s));
             xp_shrunk_t xs;
-            if (c->o.shrink && xp_shrink(x, &r, &xs) >= 0 && xs.verdict != SCN_PASS) {
+            double ts = now_s();
+            int shrunk = c->o.shrink && xp_shrink(x, &r, &xs) >= 0;
+            cx->shrink_s += now_s() - ts;
+            if (shrunk && xs.verdict != SCN_PASS) {
                 s.ok = 1;
                 s.preemptions = xs.preemptions;
                 s.from = xs.from_preemptions;
@@ -572,8 +615,20 @@ static uint64_t calibrate_isolated(xcx_t *cx)
     }
     close(fds[1]);
     uint64_t best = 1, k;
-    int got = 0;
+    int got = 0, timed_out = 0;
     for (;;) {
+        /* each calibration run gets the per-run --timeout-ms too */
+        if (o->timeout_ms) {
+            struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+            int pr = poll(&pf, 1, (int)o->timeout_ms);
+            if (pr < 0 && errno == EINTR)
+                continue;
+            if (pr == 0) {
+                timed_out = 1;
+                kill(pid, SIGKILL);
+                break;
+            }
+        }
         ssize_t r = read(fds[0], &k, sizeof(k));
         if (r < 0 && errno == EINTR)
             continue;
@@ -587,7 +642,12 @@ static uint64_t calibrate_isolated(xcx_t *cx)
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
-    if (WIFSIGNALED(st)) {
+    if (timed_out) {
+        fprintf(stderr,
+                "csim: note: pct calibration run %d timed out after %" PRIu64
+                " ms; the step estimate comes from the %d run%s before it\n",
+                got, o->timeout_ms, got, got == 1 ? "" : "s");
+    } else if (WIFSIGNALED(st)) {
         const char *n = signal_name(WTERMSIG(st));
         fprintf(stderr,
                 "csim: note: pct calibration run %d crashed (%s%s); the step "
@@ -670,6 +730,7 @@ static int explore_workers(xcx_t *cx, int *exhausted)
     scn_workers_summary_t sum;
     int rc = scn_workers_run(&wo, on_worker_run, &w, &sum);
     fflush(stderr);
+    double ts = now_s();
     for (size_t i = 0; i < w.n; i++) {
         pend_t *p = &w.p[i];
         if (p->verdict == SCN_RUN_CRASH || p->verdict == SCN_RUN_TIMEOUT) {
@@ -711,6 +772,7 @@ static int explore_workers(xcx_t *cx, int *exhausted)
         free(p->detail);
     }
     free(w.p);
+    cx->shrink_s += now_s() - ts;
     *exhausted = sum.exhausted;
     if (w.oom) {
         fprintf(stderr, "csim: out of memory\n");
@@ -752,7 +814,7 @@ int scn_cmd_explore(int argc, char **argv)
     char *bytes;
     size_t nb;
     scn_model_t *m;
-    if (load(c.file, &bytes, &nb, &m))
+    if (load("explore", c.file, &bytes, &nb, &m))
         return 2;
     char mask[64];
     scn_choices_format(c.o.choices ? c.o.choices
@@ -788,12 +850,18 @@ int scn_cmd_explore(int argc, char **argv)
         return 2;
     }
     int status = cx.status;
-    cx.tot.seconds = now_s() - t0;
+    /* runs/s: the exploration, not the shrinking after it */
+    cx.tot.seconds = now_s() - t0 - cx.shrink_s;
+    cx.tot.hash = scn_content_hash(bytes, nb);
+    cx.tot.variant = m->variant;
+    cx.tot.mask = c.o.choices ? c.o.choices
+                  : m->explore_choices ? m->explore_choices : SIM_CHOICES_DEFAULT;
     cx.tot.exhausted = exhausted;
     if (c.o.strategy == XP_DFS) {
         if (exhausted)
-            printf("dfs: space exhausted after %zu distinct schedules\n",
-                   xp_totals_distinct(&cx.tot));
+            printf("dfs: space exhausted after %zu distinct schedule%s\n",
+                   xp_totals_distinct(&cx.tot),
+                   xp_totals_distinct(&cx.tot) == 1 ? "" : "s");
         else
             printf("dfs: space not exhausted (stopped after %" PRIu64 " runs)\n",
                    cx.tot.runs);
@@ -871,7 +939,7 @@ int scn_cmd_explore_worker(int argc, char **argv)
     char *bytes;
     size_t nb;
     scn_model_t *m;
-    if (load(c.file, &bytes, &nb, &m))
+    if (load("explore-worker", c.file, &bytes, &nb, &m))
         return 2;
     xp_explorer_t *x = NULL;
     rc = xp_explorer_new(m, bytes, nb, &c.o, &x);
@@ -989,67 +1057,45 @@ int scn_cmd_explore_worker(int argc, char **argv)
 
 /* ---------------------------------------------------------------- replay */
 
-static int cmp_str(const void *a, const void *b)
+typedef struct hash_find {
+    uint64_t h;
+    char *best;        /* the shallowest match so far (first in walk order) */
+    unsigned best_depth;
+} hash_find_t;
+
+static int match_hash(const char *path, unsigned depth, void *arg)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    hash_find_t *f = arg;
+    if (f->best && depth >= f->best_depth)
+        return 0;
+    size_t nb = 0;
+    char *b = read_all(path, &nb);
+    if (b && scn_content_hash(b, nb) == f->h) {
+        /* "./x.scn" -> "x.scn": paths read as from the current directory */
+        const char *p = strncmp(path, "./", 2) == 0 ? path + 2 : path;
+        char *c = strdup(p);
+        if (c) {
+            free(f->best);
+            f->best = c;
+            f->best_depth = depth;
+        }
+    }
+    free(b);
+    return 0;
 }
 
-/* The first *.scn below dir (sorted, depth-first) whose content hash is h. */
-static char *find_by_hash(const char *dir, uint64_t h)
+/* The shallowest *.scn below dir whose content hash is h (at equal depth
+ * the first in walk order), within replay's search bounds; NULL when none
+ * (msg says why when a bound or an error stopped the search). */
+static char *find_by_hash(const char *dir, uint64_t h, char *msg, size_t n_msg)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **nn = realloc(names, cap * sizeof(*nn));
-            if (!nn)
-                break;
-            names = nn;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n])
-            n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof(*names), cmp_str);
-    char *found = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!found) {
-            size_t len = strlen(dir) + strlen(names[i]) + 2;
-            char *full = malloc(len);
-            if (full) {
-                if (strcmp(dir, ".") == 0)
-                    snprintf(full, len, "%s", names[i]);
-                else
-                    snprintf(full, len, "%s/%s", dir, names[i]);
-                struct stat st;
-                size_t k = strlen(names[i]);
-                if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-                    found = find_by_hash(full, h);
-                } else if (k > 4 && strcmp(names[i] + k - 4, ".scn") == 0) {
-                    size_t nb = 0;
-                    char *b = read_all(full, &nb);
-                    if (b && scn_content_hash(b, nb) == h) {
-                        found = full;
-                        full = NULL;
-                    }
-                    free(b);
-                }
-                free(full);
-            }
-        }
-        free(names[i]);
-    }
-    free(names);
-    return found;
+    hash_find_t f = {.h = h};
+    scn_walk_limits_t lim = {.max_dirs = SCN_WALK_SEARCH_DIRS,
+                             .max_depth = SCN_WALK_SEARCH_DEPTH};
+    int rc = scn_walk(dir, &lim, match_hash, &f, msg, n_msg);
+    if (f.best || rc == 0)
+        msg[0] = '\0';
+    return f.best;
 }
 
 int scn_cmd_replay(int argc, char **argv)
@@ -1092,10 +1138,13 @@ int scn_cmd_replay(int argc, char **argv)
     }
     char *found = NULL;
     if (!file) {
-        found = find_by_hash(".", t.hash);
+        char why[512];
+        found = find_by_hash(".", t.hash, why, sizeof(why));
         if (!found) {
             fprintf(stderr, "csim: no *.scn below the current directory has the "
-                            "token's content hash; name the FILE\n");
+                            "token's content hash%s%s%s; name the FILE\n",
+                    why[0] ? " (search stopped: " : "", why,
+                    why[0] ? "; symlinked directories are not followed)" : "");
             scn_token_free(&t);
             return 2;
         }
@@ -1106,7 +1155,7 @@ int scn_cmd_replay(int argc, char **argv)
     char *bytes;
     size_t nb;
     scn_model_t *m;
-    if (load(file, &bytes, &nb, &m)) {
+    if (load("replay", file, &bytes, &nb, &m)) {
         free(found);
         scn_token_free(&t);
         return 2;
@@ -1124,12 +1173,25 @@ int scn_cmd_replay(int argc, char **argv)
                 ;
             if (WIFSIGNALED(st)) {
                 const char *n = signal_name(WTERMSIG(st));
+                char sig[32];
+                if (!n) {
+                    snprintf(sig, sizeof(sig), "signal %d", WTERMSIG(st));
+                    n = sig;
+                }
                 fflush(stdout);
-                printf("CRASH  %s  (the run crashed: ", file);
-                if (n)
-                    printf("%s)\n", n);
-                else
-                    printf("signal %d)\n", WTERMSIG(st));
+                if (json) {
+                    printf("{\"type\":\"result\",\"path\":");
+                    jstr(file);
+                    printf(",\"verdict\":\"CRASH\",\"crash\":");
+                    jstr(n);
+                    printf(",\"signal\":%d,\"trace\":null}\n", WTERMSIG(st));
+                } else {
+                    printf("CRASH  %s  (the run crashed: %s)\n", file, n);
+                    if (trace)
+                        printf("  no trace is available for a crashed run: the "
+                               "trace is printed when the run ends, and this "
+                               "one killed the replay process first\n");
+                }
                 status = 3;
             } else {
                 status = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
@@ -1165,10 +1227,10 @@ int scn_cmd_replay(int argc, char **argv)
         if (drifted)
             fprintf(stderr,
                     "csim: note: %s has changed since the token was made; "
-                    "replayed the recorded prefix (%zu choices, clamped where "
+                    "replayed the recorded prefix (%zu choice%s, clamped where "
                     "they no longer fit) and finished under random seed %" PRIu64
                     "\n",
-                    file, t.n_answers, t.seed);
+                    file, t.n_answers, t.n_answers == 1 ? "" : "s", t.seed);
         scn_reporter_t rp = {.out = stdout, .err = stderr, .trace = trace,
                              .json = json};
         scn_report_result(&rp, file, m, r, &v);
@@ -1187,6 +1249,40 @@ int scn_cmd_replay(int argc, char **argv)
     return status;
 }
 
+/* Why result files a and b cannot be merged ("" when they can). */
+static void meta_mismatch(const xp_meta_t *a, const xp_meta_t *b, char *out,
+                          size_t n)
+{
+    out[0] = '\0';
+    if (a->hash != b->hash)
+        snprintf(out, n, "a different scenario (content hash %012" PRIx64
+                 " of %s, %012" PRIx64 " of %s)", a->hash, a->scenario, b->hash,
+                 b->scenario);
+    else if (strcmp(a->variant, b->variant))
+        snprintf(out, n, "a different variant (%s, %s)", a->variant, b->variant);
+    else if (strcmp(a->strategy, b->strategy))
+        snprintf(out, n, "a different strategy (%s, %s)", a->strategy, b->strategy);
+    else if (a->seed != b->seed)
+        snprintf(out, n, "a different seed (%" PRIu64 ", %" PRIu64 ")", a->seed,
+                 b->seed);
+    else if (a->depth != b->depth)
+        snprintf(out, n, "a different pct depth (%u, %u)", a->depth, b->depth);
+    else if (a->preemptions != b->preemptions)
+        snprintf(out, n, "a different preemption bound (%ld, %ld; -1 = inf)",
+                 a->preemptions, b->preemptions);
+    else if (a->mask != b->mask)
+        snprintf(out, n, "different choices (mask %02x, %02x)", a->mask, b->mask);
+    else if (a->budget != b->budget)
+        snprintf(out, n, "a different --runs (%" PRIu64 ", %" PRIu64 ")",
+                 a->budget, b->budget);
+    else if (a->until_all != b->until_all)
+        snprintf(out, n, "a different --until (%s, %s)",
+                 a->until_all ? "all" : "first", b->until_all ? "all" : "first");
+    else if (a->shard_n != b->shard_n)
+        snprintf(out, n, "a different shard count (--shard K/%u, K/%u)",
+                 a->shard_n, b->shard_n);
+}
+
 int scn_cmd_merge(int argc, char **argv)
 {
     if (argc == 0)
@@ -1197,24 +1293,82 @@ int scn_cmd_merge(int argc, char **argv)
     }
     xp_totals_t tot;
     memset(&tot, 0, sizeof(tot));
+    xp_meta_t first;
+    memset(&first, 0, sizeof(first));
+    unsigned char *have = NULL; /* have[K-1]: shard K given */
+    int all_exhausted = 1;
     for (int i = 0; i < argc; i++) {
         char msg[600];
         if (xp_totals_read(&tot, argv[i], msg, sizeof(msg)) < 0) {
             fprintf(stderr, "csim: %s\n", msg);
-            xp_totals_free(&tot);
-            return 2;
+            goto bad;
         }
+        const xp_meta_t *mt = &tot.last;
+        if (mt->shard_n < 1 || mt->shard_k < 1 || mt->shard_k > mt->shard_n ||
+            !mt->strategy[0] || !mt->variant[0]) {
+            fprintf(stderr, "csim: %s: no shard / strategy / variant recorded "
+                            "(written by an older csim?)\n", argv[i]);
+            goto bad;
+        }
+        if (i == 0) {
+            first = *mt;
+            have = calloc(mt->shard_n, 1);
+            if (!have) {
+                fprintf(stderr, "csim: out of memory\n");
+                goto bad;
+            }
+        } else {
+            meta_mismatch(&first, mt, msg, sizeof(msg));
+            if (msg[0]) {
+                fprintf(stderr, "csim: cannot merge %s with %s: %s\n", argv[i],
+                        argv[0], msg);
+                goto bad;
+            }
+        }
+        if (have[mt->shard_k - 1]) {
+            fprintf(stderr, "csim: cannot merge: shard %u/%u is given twice (%s)\n",
+                    mt->shard_k, mt->shard_n, argv[i]);
+            goto bad;
+        }
+        have[mt->shard_k - 1] = 1;
+        all_exhausted &= mt->exhausted;
     }
     for (size_t i = 0; i < tot.n_failures; i++) {
         const xp_failure_t *f = &tot.failures[i];
-        printf("%s run %" PRIu64 ": %s\ncsim replay %s\n", f->verdict, f->run,
-               f->expectation, f->token);
+        if (f->text[0])
+            fputs(f->text, stdout);
+        else
+            printf("%s run %" PRIu64 ": %s\n", f->verdict, f->run, f->expectation);
+        print_replay_line(stdout, f, tot.failures, tot.n_failures);
     }
-    if (tot.exhausted)
-        printf("dfs: space exhausted after %zu distinct schedules\n",
-               xp_totals_distinct(&tot));
+    unsigned given = 0;
+    for (unsigned k = 0; k < first.shard_n; k++)
+        given += have[k];
+    if (given < first.shard_n) {
+        printf("partial: shards ");
+        for (unsigned k = 0, sep = 0; k < first.shard_n; k++)
+            if (have[k]) {
+                printf("%s%u", sep++ ? "," : "", k + 1);
+            }
+        printf(" of %u\n", first.shard_n);
+    }
+    if (!strcmp(first.strategy, "dfs")) {
+        size_t d = xp_totals_distinct(&tot);
+        if (given == first.shard_n && all_exhausted)
+            printf("dfs: space exhausted after %zu distinct schedule%s\n", d,
+                   d == 1 ? "" : "s");
+        else
+            printf("dfs: space not exhausted (%s)\n",
+                   given < first.shard_n ? "shards missing"
+                                         : "a shard stopped at its --runs");
+    }
     xp_totals_print(&tot, stdout);
     int status = tot.n_failures ? 1 : 0;
+    free(have);
     xp_totals_free(&tot);
     return status;
+bad:
+    free(have);
+    xp_totals_free(&tot);
+    return 2;
 }

@@ -71,6 +71,24 @@ int xp_totals_add_failure(xp_totals_t *t, const xp_failure_t *f)
     return 0;
 }
 
+long xp_totals_same_as(const xp_totals_t *t, size_t i)
+{
+    if (!t->failures[i].token[0])
+        return -1;
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(t->failures[j].token, t->failures[i].token) == 0)
+            return (long)j;
+    return -1;
+}
+
+size_t xp_totals_distinct_failures(const xp_totals_t *t)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < t->n_failures; i++)
+        d += xp_totals_same_as(t, i) < 0;
+    return d;
+}
+
 void xp_totals_free(xp_totals_t *t)
 {
     free(t->schedules);
@@ -84,6 +102,8 @@ void xp_totals_print(const xp_totals_t *t, FILE *f)
     fprintf(f, "%" PRIu64 " run%s: %zu distinct schedule%s, %zu failure%s",
             t->runs, t->runs == 1 ? "" : "s", d, d == 1 ? "" : "s",
             t->n_failures, t->n_failures == 1 ? "" : "s");
+    if (t->n_failures)
+        fprintf(f, ", %zu distinct (by shrunk token)", xp_totals_distinct_failures(t));
     if (t->seconds > 0)
         fprintf(f, ", %.0f runs/s, %.0f decisions/s", (double)t->runs / t->seconds,
                 (double)t->decisions / t->seconds);
@@ -120,8 +140,14 @@ int xp_totals_write(const xp_totals_t *t, const char *path,
     }
     fprintf(f, "{\"csim_explore\":1,\"scenario\":");
     json_str(f, scenario);
+    fprintf(f, ",\"hash\":\"%012" PRIx64 "\",\"variant\":", t->hash);
+    json_str(f, t->variant ? t->variant : "current");
     fprintf(f, ",\"strategy\":\"%s\",\"seed\":%" PRIu64 ",\"shard\":\"%u/%u\"",
             xp_strategy_name(o->strategy), o->seed, o->shard_k, o->shard_n);
+    fprintf(f, ",\"depth\":%u,\"preemptions\":%ld,\"choices\":%u,"
+               "\"budget\":%" PRIu64 ",\"until\":\"%s\"",
+            o->depth, o->preemptions < 0 ? -1L : o->preemptions, t->mask, o->runs,
+            o->until_all ? "all" : "first");
     fprintf(f, ",\"runs\":%" PRIu64 ",\"decisions\":%" PRIu64
                ",\"seconds\":%.6f,\"exhausted\":%s,\"distinct\":%zu",
             t->runs, t->decisions, t->seconds, t->exhausted ? "true" : "false",
@@ -144,6 +170,8 @@ int xp_totals_write(const xp_totals_t *t, const char *path,
                    "\"expectation\":",
                 i ? "," : "", x->run, x->verdict, x->token);
         json_str(f, x->expectation);
+        fprintf(f, ",\"text\":");
+        json_str(f, x->text);
         fputc('}', f);
     }
     fprintf(f, "]}\n");
@@ -241,12 +269,38 @@ int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg)
         return SCN_EIO;
     }
     t->runs += strtoull(p, NULL, 10);
+    xp_meta_t *mt = &t->last;
+    memset(mt, 0, sizeof(*mt));
+    if ((p = key(s, "scenario")))
+        read_str(p, mt->scenario, sizeof(mt->scenario));
+    if ((p = key(s, "hash")))
+        mt->hash = strtoull(p + (*p == '"'), NULL, 16);
+    if ((p = key(s, "variant")))
+        read_str(p, mt->variant, sizeof(mt->variant));
+    if ((p = key(s, "strategy")))
+        read_str(p, mt->strategy, sizeof(mt->strategy));
+    if ((p = key(s, "seed")))
+        mt->seed = strtoull(p, NULL, 10);
+    if ((p = key(s, "budget")))
+        mt->budget = strtoull(p, NULL, 10);
+    if ((p = key(s, "depth")))
+        mt->depth = (unsigned)strtoul(p, NULL, 10);
+    if ((p = key(s, "choices")))
+        mt->mask = (unsigned)strtoul(p, NULL, 10);
+    if ((p = key(s, "preemptions")))
+        mt->preemptions = strtol(p, NULL, 10);
+    if ((p = key(s, "until")))
+        mt->until_all = strncmp(p, "\"all\"", 5) == 0;
+    if ((p = key(s, "shard")) &&
+        sscanf(p, "\"%u/%u\"", &mt->shard_k, &mt->shard_n) != 2)
+        mt->shard_k = mt->shard_n = 0;
     if ((p = key(s, "decisions")))
         t->decisions += strtoull(p, NULL, 10);
     if ((p = key(s, "seconds")))
         t->seconds += strtod(p, NULL);
     p = key(s, "exhausted");
     int ex = p && strncmp(p, "true", 4) == 0;
+    mt->exhausted = ex;
     t->exhausted = t->files ? t->exhausted && ex : ex;
     t->files++;
     if ((p = key(s, "schedules"))) {
@@ -272,9 +326,11 @@ int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg)
             const char *v = key(q, "verdict");
             const char *tk = key(q, "token");
             const char *ex2 = key(q, "expectation");
+            const char *txt;
             if (!v || !tk || !ex2 || !read_str(v, f.verdict, sizeof(f.verdict)) ||
                 !read_str(tk, f.token, sizeof(f.token)) ||
-                !read_str(ex2, f.expectation, sizeof(f.expectation))) {
+                !read_str(ex2, f.expectation, sizeof(f.expectation)) ||
+                ((txt = key(q, "text")) && !read_str(txt, f.text, sizeof(f.text)))) {
                 snprintf(msg, n_msg, "%s: malformed failure entry", path);
                 rc = SCN_EIO;
                 break;

@@ -1382,6 +1382,8 @@ static int parse_top(parser_t *p, size_t li)
                 return err_tok(p, ct, "unknown choice kind %s (known: ready "
                                       "wake ext tie early)",
                                describe(ct, b, sizeof(b)));
+            if (mask & bit)
+                return err_tok(p, ct, "duplicate choice kind '%s'", ct->text);
             mask |= bit;
             advance(p);
         }

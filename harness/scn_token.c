@@ -181,6 +181,12 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
         return bad(msg, n_msg, "bad variant field");
     memcpy(t->variant, f[2], len[2]);
     t->variant[len[2]] = '\0';
+    if (strcmp(t->variant, "current") != 0) {
+        char m2[64];
+        snprintf(m2, sizeof(m2), "unknown variant '%s' (known: current)",
+                 t->variant);
+        return bad(msg, n_msg, m2);
+    }
     char hex[3] = {0};
     if (len[3] != 2)
         return bad(msg, n_msg, "bad choice mask field");
