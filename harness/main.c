@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scn_text.h"
 #include "scn.h"
 #include "scn_explore.h"
 #include "scn_walk.h"
@@ -94,23 +95,6 @@ static int collect_dir(scn_reporter_t *rp, const char *dir, paths_t *out)
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (!*s)
-        return -1;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
 static int usage_error(scn_reporter_t *rp, const char *fmt, const char *arg)
 {
     scn_report_message(rp, rp->err, "csim: ");
@@ -153,7 +137,7 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
                                        "unknown strategy '%s' (fifo or random)",
                                        val);
                 }
-            } else if (parse_u64(val, &opts.seed) < 0) {
+            } else if (scn_parse_u64(val, &opts.seed) < 0) {
                 paths_free(&args);
                 return usage_error(rp, "bad seed '%s' (a non-negative integer)",
                                    val);

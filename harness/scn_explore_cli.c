@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "scn_explore.h"
+#include "scn_text.h"
 #include "scn_walk.h"
 #include "scn_workers.h"
 
@@ -97,60 +98,12 @@ static const char usage_merge[] =
     "exit status: 0 no failure, 1 a failure, 2 usage, an unreadable file or\n"
     "files that cannot be merged\n";
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (!*s)
-        return -1;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
 static int usage(const char *u, const char *fmt, const char *arg)
 {
     fprintf(stderr, "csim: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n%s", u);
     return 2;
-}
-
-static char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *s = malloc(cap);
-    while (s) {
-        size_t r = fread(s + len, 1, cap - len - 1, f);
-        len += r;
-        if (r == 0)
-            break;
-        if (len + 1 == cap) {
-            char *ns = realloc(s, cap * 2);
-            if (!ns) {
-                free(s);
-                s = NULL;
-                break;
-            }
-            s = ns;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (s) {
-        s[len] = '\0';
-        *n = len;
-    }
-    return s;
 }
 
 /* The scenario: bytes (for the hash) and model.  2 on failure (printed). */
@@ -163,8 +116,7 @@ static int load(const char *cmd, const char *path, char **bytes, size_t *n,
                 path, cmd);
         return 2;
     }
-    *bytes = read_all(path, n);
-    if (!*bytes) {
+    if (scn_read_file(path, bytes, n) < 0) {
         fprintf(stderr, "csim: %s: %s\n", path, strerror(errno));
         return 2;
     }
@@ -217,7 +169,7 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
                 !strcmp(a, "--timeout-ms") ||
                 (worker && (!strcmp(a, "--first") || !strcmp(a, "--count") ||
                             !strcmp(a, "--pct-k")))) {
-                if (parse_u64(v, &u) < 0)
+                if (scn_parse_u64(v, &u) < 0)
                     return usage(usage_explore, "bad number '%s'", v);
                 if (!strcmp(a, "--runs"))
                     c->o.runs = u;
@@ -257,7 +209,7 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
             } else if (!strcmp(a, "--preemptions")) {
                 if (!strcmp(v, "inf") || !strcmp(v, "none"))
                     c->o.preemptions = -1;
-                else if (parse_u64(v, &u) < 0 || u > 1000000)
+                else if (scn_parse_u64(v, &u) < 0 || u > 1000000)
                     return usage(usage_explore,
                                  "bad preemption bound '%s' (a number >= 0, or "
                                  "inf / none for no bound)", v);
@@ -1069,7 +1021,8 @@ static int match_hash(const char *path, unsigned depth, void *arg)
     if (f->best && depth >= f->best_depth)
         return 0;
     size_t nb = 0;
-    char *b = read_all(path, &nb);
+    char *b = NULL;
+    scn_read_file(path, &b, &nb);
     if (b && scn_content_hash(b, nb) == f->h) {
         /* "./x.scn" -> "x.scn": paths read as from the current directory */
         const char *p = strncmp(path, "./", 2) == 0 ? path + 2 : path;

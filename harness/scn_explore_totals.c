@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "scn_explore.h"
+#include "scn_text.h"
 
 int xp_totals_add_schedule(xp_totals_t *t, uint64_t h)
 {
@@ -187,37 +188,6 @@ int xp_totals_write(const xp_totals_t *t, const char *path,
 
 /* ------------------------------------------------------------ reading */
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *s = malloc(cap);
-    while (s) {
-        size_t r = fread(s + len, 1, cap - len - 1, f);
-        len += r;
-        if (r == 0)
-            break;
-        if (len + 1 == cap) {
-            char *ns = realloc(s, cap * 2);
-            if (!ns) {
-                free(s);
-                s = NULL;
-                break;
-            }
-            s = ns;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (s) {
-        s[len] = '\0';
-        *n = len;
-    }
-    return s;
-}
-
 static const char *key(const char *s, const char *k)
 {
     char pat[64];
@@ -256,8 +226,8 @@ static const char *read_str(const char *p, char *out, size_t n)
 int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg)
 {
     size_t n = 0;
-    char *s = slurp(path, &n);
-    if (!s) {
+    char *s = NULL;
+    if (scn_read_file(path, &s, &n) < 0) {
         snprintf(msg, n_msg, "cannot read %s: %s", path, strerror(errno));
         return SCN_EIO;
     }

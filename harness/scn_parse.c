@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "scn_lex.h"
+#include "scn_text.h"
 
 const char *const scn_hook_names[SCN_HOOK_COUNT] = {
     "setup",         "start",         "stop",
@@ -1553,42 +1554,19 @@ int scn_parse(const char *path, const char *text, size_t len,
 
 int scn_parse_file(const char *path, scn_model_t **out, scn_diag_t *diag)
 {
+    char *buf;
+    size_t len;
+    int rc;
+
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        scn__diag(diag, path, 0, 0, "", "cannot open: %s", strerror(errno));
+    rc = scn_read_file(path, &buf, &len);
+    if (rc == SCN_EIO) {
+        scn__diag(diag, path, 0, 0, "", "cannot read: %s", strerror(errno));
         return SCN_EIO;
     }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return SCN_ENOMEM;
-    }
-    for (;;) {
-        if (len == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return SCN_ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        scn__diag(diag, path, 0, 0, "", "read error");
-        return SCN_EIO;
-    }
-    int rc = scn_parse(path, buf, len, out, diag);
+    if (rc < 0)
+        return rc;
+    rc = scn_parse(path, buf, len, out, diag);
     free(buf);
     return rc;
 }
