@@ -567,6 +567,16 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
     return 0;
 }
 
+/* Run the schedule `a` (n forced answers, the rest fifo). */
+static int execute_prefix(const xp_explorer_t *x, const uint32_t *a, size_t n,
+                          xp_exec_t *e)
+{
+    xp_plan_t p = {0};
+    p.prefix = a;
+    p.n_prefix = n;
+    return execute(x->m, x->mask, x->stacks, &p, e);
+}
+
 /* ---------------------------------------------------------------- shrink */
 
 typedef struct shrink_cx {
@@ -818,11 +828,8 @@ static void critical_against_pass(shrink_cx_t *c, const uint32_t *cur, size_t n,
             /* form 0: cut before j; 1: zero only j */
             memcpy(cand, cur, n * sizeof(*cand));
             cand[j] = 0;
-            xp_plan_t pp = {0};
-            pp.prefix = cand;
-            pp.n_prefix = form == 0 ? j : n;
             xp_exec_t ep;
-            if (execute(c->x->m, c->x->mask, c->x->stacks, &pp, &ep) < 0)
+            if (execute_prefix(c->x, cand, form == 0 ? j : n, &ep) < 0)
                 continue;
             c->replays++;
             if (ep.v.kind == SCN_PASS) {
@@ -855,11 +862,8 @@ int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
     /* The failed expectation to keep failing. */
     shrink_cx_t c = {.x = x};
     {
-        xp_plan_t p = {0};
-        p.prefix = cur;
-        p.n_prefix = n;
         xp_exec_t e;
-        int rc = execute(x->m, x->mask, x->stacks, &p, &e);
+        int rc = execute_prefix(x, cur, n, &e);
         if (rc < 0) {
             free(cur);
             return rc;
@@ -885,11 +889,8 @@ int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
         greedy_fixpoint(&c, &cur, &n);
     /* Re-check, then the critical pair against the schedule without its
      * last preemption. */
-    xp_plan_t pf = {0};
-    pf.prefix = cur;
-    pf.n_prefix = n;
     xp_exec_t ef;
-    int rc = execute(x->m, x->mask, x->stacks, &pf, &ef);
+    int rc = execute_prefix(x, cur, n, &ef);
     if (rc < 0) {
         free(cur);
         return rc;
