@@ -9,6 +9,13 @@
 int ctr_container_new(sim_world_t *w, const ctr_service_def_t *def,
                       ctr_container_t **out)
 {
+    return ctr_container_new_variant(w, def, NULL, out);
+}
+
+int ctr_container_new_variant(sim_world_t *w, const ctr_service_def_t *def,
+                              const ctr_variant_t *variant,
+                              ctr_container_t **out)
+{
     ctr_container_t *c;
     char *label;
     int rc;
@@ -26,6 +33,7 @@ int ctr_container_new(sim_world_t *w, const ctr_service_def_t *def,
         return SIM_ENOMEM;
     c->w = w;
     c->def = def;
+    c->v = variant ? *variant : *ctr_variant_current();
     c->name = def->name;
     c->max_workers = def->max_workers > 0 ? def->max_workers : 10;
     ctr__owned_init(&c->scratch);
@@ -111,6 +119,16 @@ int ctr__container_all(ctr_container_t *c, ctr__set_t set, ctr__hook_t hook)
     rc = ctr__parallel(c->w, &c->scratch, lifecycle_body, args, names, n);
     ctr__owned_free(args);
     return rc;
+}
+
+const ctr_variant_t *ctr_container_variant(const ctr_container_t *c)
+{
+    return &c->v;
+}
+
+const sim_error_t *ctr_container_kill_arg(const ctr_container_t *c)
+{
+    return c->v.ext_kill_arg == CTR_EXT_KILL_ARG_EXC ? c->kill_arg : NULL;
 }
 
 const char *ctr_container_name(const ctr_container_t *c)

@@ -69,6 +69,7 @@
 #define CTR_CONTAINER_H
 
 #include "sim.h"
+#include "variant.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -160,6 +161,15 @@ typedef struct ctr_service_def {
  * Does not yield; may be called from the hub or a green thread. */
 int ctr_container_new(sim_world_t *w, const ctr_service_def_t *def,
                       ctr_container_t **out);
+/* The same with a behaviour variant (variant.h; copied, NULL = current).
+ * ctr_container_new is this with the "current" preset. */
+int ctr_container_new_variant(sim_world_t *w, const ctr_service_def_t *def,
+                              const ctr_variant_t *variant,
+                              ctr_container_t **out);
+const ctr_variant_t *ctr_container_variant(const ctr_container_t *c);
+/* What an extension kill hook is given as kill(exc): the running kill's
+ * error when the variant has ext_kill_arg=exc, else NULL. */
+const sim_error_t *ctr_container_kill_arg(const ctr_container_t *c);
 void ctr_container_free(ctr_container_t *c);
 
 /* The lifecycle calls run in the calling green thread and yield as the
@@ -194,6 +204,13 @@ int ctr_spawn_worker(ctr_container_t *c, ctr_extension_t *entrypoint,
 int ctr_spawn_managed_thread(ctr_container_t *c, sim_thread_fn fn,
                              void *arg, const char *identifier,
                              sim_thread_t **out);
+/* spawn_managed_thread(fn, protected=True) of v1.2.2-v2.3 (registry
+ * set_protected or dict_protected): killed after the extensions.  With any
+ * other registry `protected` is ignored (v1.0 had no such argument; v2.4
+ * deprecated it). */
+int ctr_spawn_protected_thread(ctr_container_t *c, sim_thread_fn fn,
+                               void *arg, const char *identifier,
+                               sim_thread_t **out);
 
 const char *ctr_container_name(const ctr_container_t *c);
 sim_world_t *ctr_container_world(const ctr_container_t *c);
@@ -258,6 +275,9 @@ void ctr_set_allocator(ctr_alloc_fn fn, void *ud);
 /* ---------------------------------------------------------------- runner */
 
 int ctr_runner_new(sim_world_t *w, ctr_runner_t **out);
+/* With the runner_wait switch of `variant` (NULL = current). */
+int ctr_runner_new_variant(sim_world_t *w, const ctr_variant_t *variant,
+                           ctr_runner_t **out);
 void ctr_runner_free(ctr_runner_t *r);
 /* A second container with the same service name replaces the first. */
 int ctr_runner_add(ctr_runner_t *r, ctr_container_t *c);

@@ -168,6 +168,9 @@ struct ctr_worker_ctx {
 struct ctr_container {
     sim_world_t *w;
     const ctr_service_def_t *def;
+    ctr_variant_t v;            /* behaviour switches, fixed at creation */
+    const sim_error_t *kill_arg; /* the running kill's error, for
+                                    ext_kill_arg=exc */
     const char *name;
     int max_workers;
 

@@ -13,9 +13,16 @@ struct ctr_runner {
     size_t n, cap;
     ctr__owned_t scratch;
     sim_thread_t *host;
+    unsigned char wait_mode; /* ctr_runner_wait_t */
 };
 
 int ctr_runner_new(sim_world_t *w, ctr_runner_t **out)
+{
+    return ctr_runner_new_variant(w, NULL, out);
+}
+
+int ctr_runner_new_variant(sim_world_t *w, const ctr_variant_t *variant,
+                           ctr_runner_t **out)
 {
     ctr_runner_t *r;
 
@@ -28,6 +35,7 @@ int ctr_runner_new(sim_world_t *w, ctr_runner_t **out)
     if (!r)
         return SIM_ENOMEM;
     r->w = w;
+    r->wait_mode = (variant ? variant : ctr_variant_current())->runner_wait;
     ctr__owned_init(&r->scratch);
     *out = r;
     return 0;

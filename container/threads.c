@@ -207,3 +207,12 @@ void ctr__registry_free(ctr_container_t *c)
     ctr__free(c->managed);
     ctr__free(c->workers);
 }
+
+/* Placeholder until the registries model protected threads: an ordinary
+ * managed thread. */
+int ctr_spawn_protected_thread(ctr_container_t *c, sim_thread_fn fn,
+                               void *arg, const char *identifier,
+                               sim_thread_t **out)
+{
+    return ctr_spawn_managed_thread(c, fn, arg, identifier, out);
+}

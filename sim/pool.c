@@ -72,6 +72,14 @@ static int spawn_done(sim_world_t *w, sim_thread_t *t, void *arg)
 int sim_pool_spawn(sim_world_t *w, sim_pool_t *p, const char *name,
                    sim_thread_fn fn, void *arg, sim_thread_t **out)
 {
+    return sim_pool_spawn_if(w, p, name, fn, arg, NULL, NULL, out);
+}
+
+int sim_pool_spawn_if(sim_world_t *w, sim_pool_t *p, const char *name,
+                      sim_thread_fn fn, void *arg,
+                      int (*admit)(sim_world_t *w, void *admit_arg),
+                      void *admit_arg, sim_thread_t **out)
+{
     sim_thread_t *cur, *t;
     sim_event_t *fresh = NULL;
     int rc;
@@ -92,6 +100,11 @@ int sim_pool_spawn(sim_world_t *w, sim_pool_t *p, const char *name,
     rc = sim_sem_acquire(w, &p->sem);
     if (rc < 0)
         return rc;
+    if (admit != NULL && (rc = admit(w, admit_arg)) < 0) {
+        /* Releasing may wake the next spawner; the refusal stays ours. */
+        int rel = sim_sem_release(w, &p->sem);
+        return rel < 0 ? rel : rc;
+    }
     /* A fresh event only matters if someone still waits on the old one
      * (eventlet would orphan them); otherwise reusing it is the same. */
     if (p->running == 0 && p->idle->waiters.n > 0 &&

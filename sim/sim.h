@@ -257,6 +257,14 @@ int sim_pool_new(sim_world_t *w, const char *name, int size,
  * an already exited, untracked thread (an error from fn propagates). */
 int sim_pool_spawn(sim_world_t *w, sim_pool_t *p, const char *name,
                    sim_thread_fn fn, void *arg, sim_thread_t **out);
+/* sim_pool_spawn, but once a slot is granted (after any wait for it),
+ * admit(w, admit_arg) decides: a negative return gives the slot back and is
+ * returned (with whatever error admit raised), and no thread is made.  Not
+ * consulted for an inline run (the caller never waited). */
+int sim_pool_spawn_if(sim_world_t *w, sim_pool_t *p, const char *name,
+                      sim_thread_fn fn, void *arg,
+                      int (*admit)(sim_world_t *w, void *admit_arg),
+                      void *admit_arg, sim_thread_t **out);
 /* Returns at once when idle; raises AssertionError when called from one of
  * the pool's threads. */
 int sim_pool_waitall(sim_world_t *w, sim_pool_t *p);
