@@ -203,7 +203,7 @@ int sim_event_wait_timeout(sim_world_t *w, sim_event_t *e,
                    sim__arena_printf(&w->arena, "%s (timeout %s)",
                                      event_desc(w, e), buf));
     sim__begin_wait(w, t, SIM__WAIT_EVENT, e);
-    t->wait_until = w->now + timeout;
+    t->wait_until = sim__clock(w) + timeout;
     if (sim__timer_add(w, t, t->wait_until) < 0) {
         t->wait_kind = SIM__WAIT_NONE;
         t->wait_obj = NULL;

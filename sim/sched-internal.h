@@ -191,9 +191,17 @@ typedef struct sim__timer {
     uint64_t gen;
 } sim__timer_t;
 
+/* A runtime other than the virtual clock (today only libuv, uv.c) hosting
+ * a world: sim_run and sim_world_free hand over to it.  NULL on the virtual
+ * clock, where nothing below is consulted. */
+typedef struct sim__rt {
+    int (*run)(sim_world_t *w);
+    void (*release)(sim_world_t *w); /* before the world's memory goes */
+} sim__rt_t;
+
 struct sim_world {
     sim_config_t cfg;
-    sim_time_t now;
+    sim_time_t now;   /* trace time; the virtual clock itself when rt == NULL */
     uint64_t steps;
     sim_thread_t *current;
     const sim_error_t *hub_pending;
@@ -236,6 +244,16 @@ struct sim_world {
     sim_stack_pool_t *stacks;
     sim_stack_pool_t own_stacks;
 
+    /* Another runtime (sim__rt_t above).  tbase is its timeline, what
+     * sim_now, sleeps and deadlines count from (sim__clock). */
+    const sim__rt_t *rt;
+    void *rt_data;
+    sim_time_t tbase;
+    /* A suspending thread hands off to the next one only below this many
+     * steps (handoff in sched.c): the step limit on the virtual clock, 0 on
+     * a runtime whose hub must see every step. */
+    uint64_t handoff_limit;
+
     sim__ctx_t hub_ctx;
     void *hub_fake;
     const void *hub_stack_lo;
@@ -276,6 +294,33 @@ _Noreturn void sim__exit_to_hub(sim_world_t *w, sim_thread_t *t);
 void sim__describe_wait(const sim_thread_t *t, char *buf, size_t size);
 int sim__pending_slot_is_hub(const sim_world_t *w);
 const sim_error_t **sim__pending_slot(sim_world_t *w);
+
+/* What sleeps and deadlines count from: the virtual clock, or the timeline
+ * of another runtime. */
+static inline sim_time_t sim__clock(const sim_world_t *w)
+{
+    return SIM_UNLIKELY(w->rt != NULL) ? w->tbase : w->now;
+}
+
+/* The hub's pieces another runtime's hub is built from (uv.c). */
+static inline size_t sim__rq_live(const sim_world_t *w)
+{
+    return w->rq_len - w->rq_stale;
+}
+/* Remove and return the i-th live run-queue entry (0 = oldest). */
+sim__entry_t sim__rq_take(sim_world_t *w, unsigned i);
+/* Forget the stale entries of a queue without live ones. */
+void sim__rq_clear_stale(sim_world_t *w);
+/* The due time of the earliest live timer: 1, or 0 when there is none. */
+int sim__timer_next(sim_world_t *w, sim_time_t *due);
+/* Queue every thread whose timer is due at the earliest instant (as the
+ * virtual hub does when nothing is runnable): 1, 0 without timers, or
+ * SIM_ELIMIT / SIM_ENOMEM. */
+int sim__timer_fire(sim_world_t *w);
+/* Trace one `kind` event ("hung", "limit") per thread not dead. */
+void sim__report_threads(sim_world_t *w, const char *kind);
+/* After the overflow handler jumped back to the hub: the thread is dead. */
+void sim__crash_recover(sim_world_t *w);
 
 /* ---------------------------------------------------------------- crash.c */
 

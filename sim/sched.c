@@ -10,7 +10,9 @@
  * offered as a choice.  When the queue is empty the clock jumps to the
  * earliest live sleep timer and every timer due at that instant joins the
  * queue.  Green threads only ever switch to the hub and back; one step is
- * one such round trip.
+ * one such round trip.  A world hosted by another runtime (the libuv one,
+ * uv.c) hands sim_run over to it; that runtime's hub is built from the
+ * pieces at the end of this file and keeps the same queue and timer rules.
  */
 #include "sched-internal.h"
 
@@ -242,7 +244,7 @@ static int handoff(sim_world_t *w, sim_thread_t *t)
     sim_thread_t *next;
     size_t n = w->rq_len - w->rq_stale;
 
-    if (w->direct != NULL || n == 0 || w->steps >= w->cfg.step_limit ||
+    if (w->direct != NULL || n == 0 || w->steps >= w->handoff_limit ||
         (w->cfg.choices & SIM_CHOICE_BIT(SIM_CHOICE_TIMER_EARLY)))
         return 0;
     e = rq_take(w, sim__choose_ready(w, (unsigned)n));
@@ -421,7 +423,14 @@ static int fire_timers(sim_world_t *w)
     due = w->heap[0].due;
     if (due > w->cfg.time_limit)
         return SIM_ELIMIT;
-    w->now = due;
+    if (SIM_UNLIKELY(w->rt != NULL)) {
+        /* Real time: the timeline catches up with the due time; trace time
+         * stays the runtime's real clock. */
+        if (due > w->tbase)
+            w->tbase = due;
+    } else {
+        w->now = due;
+    }
     while (w->heap_len > 0 && w->heap[0].due == due) {
         sim__timer_t tm = heap_pop(w);
         if (!timer_live(&tm))
@@ -485,7 +494,7 @@ int sim_sleep(sim_world_t *w, sim_time_t d)
     if (t == NULL)
         return SIM_ESTATE;
     sim__begin_wait(w, t, SIM__WAIT_SLEEP, NULL);
-    t->wait_until = w->now + d;
+    t->wait_until = sim__clock(w) + d;
     tm.due = t->wait_until;
     tm.seq = w->timer_seq++;
     tm.t = t;
@@ -558,7 +567,7 @@ static void report_one(void *arg, const sim_thread_t *t, const char *waiting_on)
     sim__trace_raw(w, a[1], t->name, sim__arena_strdup(&w->arena, waiting_on));
 }
 
-static void report_threads(sim_world_t *w, const char *kind)
+void sim__report_threads(sim_world_t *w, const char *kind)
 {
     void *a[2];
 
@@ -628,7 +637,7 @@ static int hub_loop(sim_world_t *w)
     return SIM_OK;
 }
 
-static void crash_recover(sim_world_t *w)
+void sim__crash_recover(sim_world_t *w)
 {
     sim_thread_t *t = w->crashed;
 
@@ -654,6 +663,8 @@ int sim_run(sim_world_t *w)
         return SIM_EINVAL;
     if (w->current != NULL || w->in_run)
         return SIM_ESTATE;
+    if (w->rt != NULL)
+        return w->rt->run(w);
     if (w->cfg.step_limit == 0)
         w->cfg.step_limit = DEFAULT_STEP_LIMIT;
     if (w->cfg.time_limit <= 0)
@@ -664,7 +675,7 @@ int sim_run(sim_world_t *w)
     w->in_run = 1;
     if (sigsetjmp(w->crash_jmp, 1) != 0) {
         w->crash_armed = 0;
-        crash_recover(w);
+        sim__crash_recover(w);
         rc = SIM_ECRASH;
     } else {
         w->crash_armed = 1;
@@ -674,15 +685,15 @@ int sim_run(sim_world_t *w)
     w->in_run = 0;
     sim__crash_set_world(prev);
     if (rc == SIM_EHUNG)
-        report_threads(w, "hung");
+        sim__report_threads(w, "hung");
     else if (rc == SIM_ELIMIT)
-        report_threads(w, "limit");
+        sim__report_threads(w, "limit");
     return rc;
 }
 
 sim_time_t sim_now(const sim_world_t *w)
 {
-    return w->now;
+    return sim__clock(w);
 }
 
 uint64_t sim_steps(const sim_world_t *w)
@@ -693,4 +704,34 @@ uint64_t sim_steps(const sim_world_t *w)
 sim_thread_t *sim_current(const sim_world_t *w)
 {
     return w != NULL ? w->current : NULL;
+}
+
+/* ---------------------------------------------------------------- runtimes
+ *
+ * The hub's pieces for another runtime's hub (uv.c); the virtual hub above
+ * uses the static versions directly. */
+
+sim__entry_t sim__rq_take(sim_world_t *w, unsigned i)
+{
+    return rq_take(w, i);
+}
+
+void sim__rq_clear_stale(sim_world_t *w)
+{
+    SIM_ASSERT(w->rq_len == w->rq_stale);
+    w->rq_len = 0;
+    w->rq_stale = 0;
+}
+
+int sim__timer_next(sim_world_t *w, sim_time_t *due)
+{
+    if (!timer_pending(w))
+        return 0;
+    *due = w->heap[0].due;
+    return 1;
+}
+
+int sim__timer_fire(sim_world_t *w)
+{
+    return fire_timers(w);
 }

@@ -131,7 +131,8 @@ typedef struct sim_config {
     unsigned choices;
 } sim_config_t;
 
-/* cfg may be NULL for defaults. */
+/* cfg may be NULL for defaults.  (A world on a libuv loop, in real time:
+ * sim_world_new_uv in sim_uv.h.) */
 int sim_world_new(const sim_config_t *cfg, sim_world_t **out);
 void sim_world_free(sim_world_t *w);
 

@@ -33,6 +33,7 @@ int sim_world_new(const sim_config_t *cfg, sim_world_t **out)
         w->cfg.step_limit = 1000000;
     if (w->cfg.time_limit <= 0)
         w->cfg.time_limit = SIM_S(3600);
+    w->handoff_limit = w->cfg.step_limit;
     if (w->cfg.stack_pool != NULL) {
         w->stacks = w->cfg.stack_pool;
     } else {
@@ -69,6 +70,8 @@ void sim_world_free(sim_world_t *w)
     if (w == NULL)
         return;
     SIM_ASSERT(w->current == NULL);
+    if (w->rt != NULL)
+        w->rt->release(w);
     for (i = 0; i < w->nthreads; i++) {
         sim_thread_t *t = w->threads[i];
         if (t->stack == NULL)
