@@ -85,6 +85,12 @@ static int lifecycle_body(sim_world_t *w, void *arg)
 
 int ctr__container_all(ctr_container_t *c, ctr__set_t set, ctr__hook_t hook)
 {
+    return ctr__container_all_opts(c, set, hook, NULL);
+}
+
+int ctr__container_all_opts(ctr_container_t *c, ctr__set_t set,
+                            ctr__hook_t hook, ctr__par_opts_t *opts)
+{
     size_t from = 0, n = c->n_exts;
     void **args;
     const char **names;
@@ -105,8 +111,11 @@ int ctr__container_all(ctr_container_t *c, ctr__set_t set, ctr__hook_t hook)
     case CTR__SET_EXTENSIONS:
         break;
     }
-    if (n == 0)
+    if (n == 0) {
+        if (opts)
+            opts->timed_out = opts->item_failed = 0;
         return 0;
+    }
     args = ctr__owned_alloc(&c->scratch, n * (sizeof(*args) + sizeof(*names)));
     if (!args)
         return ctr__nomem(c->w);
@@ -116,7 +125,8 @@ int ctr__container_all(ctr_container_t *c, ctr__set_t set, ctr__hook_t hook)
         args[i] = &e->hook_args[hook];
         names[i] = e->hook_label[hook];
     }
-    rc = ctr__parallel(c->w, &c->scratch, lifecycle_body, args, names, n);
+    rc = ctr__parallel_opts(c->w, &c->scratch, lifecycle_body, args, names, n,
+                            opts);
     ctr__owned_free(args);
     return rc;
 }

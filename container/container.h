@@ -168,7 +168,8 @@ int ctr_container_new_variant(sim_world_t *w, const ctr_service_def_t *def,
                               ctr_container_t **out);
 const ctr_variant_t *ctr_container_variant(const ctr_container_t *c);
 /* What an extension kill hook is given as kill(exc): the running kill's
- * error when the variant has ext_kill_arg=exc, else NULL. */
+ * error when the variant has ext_kill_arg=exc, else NULL.  Set when a kill
+ * sequence begins, NULL again once it returned normally. */
 const sim_error_t *ctr_container_kill_arg(const ctr_container_t *c);
 void ctr_container_free(ctr_container_t *c);
 
@@ -178,7 +179,10 @@ void ctr_container_free(ctr_container_t *c);
  * no re-entrancy guard; an extension stop error aborts stop and propagates;
  * kill swallows extension kill Exceptions (warning) but not BaseExceptions,
  * and a re-entrant kill or a stop during a kill waits for death and
- * returns 0.  Memory failures inside them raise MemoryError. */
+ * returns 0.  Memory failures inside them raise MemoryError.  That is the
+ * `current` preset; a container's variant changes these rules switch by
+ * switch (variant.h; container/README.md lists them and the guarantees of
+ * `hardened`). */
 int ctr_container_start(ctr_container_t *c);
 int ctr_container_stop(ctr_container_t *c);
 /* exc NULL: kill without exc_info (wait returns normally). */
@@ -290,7 +294,8 @@ int ctr_runner_start(ctr_runner_t *r);
 int ctr_runner_stop(ctr_runner_t *r);
 int ctr_runner_kill(ctr_runner_t *r);
 /* Fail-fast wait over all containers; on the first error it stops every
- * container and re-raises (spec 3.1, 3.3). */
+ * container and re-raises (spec 3.1, 3.3).  runner_wait=all: a plain wait
+ * in order, no stop; safe: fail fast without losing an error. */
 int ctr_runner_wait(ctr_runner_t *r);
 /* The command-line host of `nameko run` (spec 3.3) as a green thread:
  * start the runner, wait on a spawned runner.wait; a KeyboardInterrupt

@@ -21,6 +21,8 @@
 #define MAX_DEPTH 32
 
 static const char *const hook_names[] = {"setup", "start", "stop", "kill"};
+static const char *const worker_hook_names[] = {
+    "get_dependency", "worker_setup", "worker_result", "worker_teardown"};
 
 const char *ctr__hook_name(ctr__hook_t hook)
 {
@@ -78,6 +80,15 @@ static int bind_decl(ctr_container_t *c, const ctr_ext_decl_t *d, int depth,
         e->hook_args[h].hook = (ctr__hook_t)h;
         e->hook_label[h] = ctr__format("%s.%s", d->name, hook_names[h]);
         if (!e->hook_label[h])
+            return SIM_ENOMEM;
+    }
+    /* Only a parallel lifecycle names helper threads after worker hooks. */
+    for (int h = 0; c->v.lifecycle != CTR_LIFECYCLE_SEQUENTIAL &&
+                    h < CTR__WORKER_HOOKS;
+         h++) {
+        e->worker_label[h] =
+            ctr__format("%s.%s", d->name, worker_hook_names[h]);
+        if (!e->worker_label[h])
             return SIM_ENOMEM;
     }
     if (d->kind == CTR_ENTRYPOINT && d->method) {
@@ -207,6 +218,8 @@ void ctr__ext_free(ctr_extension_t *e)
 {
     for (int h = 0; h < CTR__LIFECYCLE_HOOKS; h++)
         ctr__free(e->hook_label[h]);
+    for (int h = 0; h < CTR__WORKER_HOOKS; h++)
+        ctr__free(e->worker_label[h]);
     ctr__free(e->children);
     ctr__free(e->providers);
     ctr__free(e);

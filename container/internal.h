@@ -75,6 +75,15 @@ typedef enum {
     CTR__LIFECYCLE_HOOKS
 } ctr__hook_t;
 
+/* The worker hooks, in lifecycle order. */
+typedef enum {
+    CTR__GET_DEPENDENCY = 0,
+    CTR__WORKER_SETUP,
+    CTR__WORKER_RESULT,
+    CTR__WORKER_TEARDOWN,
+    CTR__WORKER_HOOKS
+} ctr__worker_hook_t;
+
 struct ctr_extension;
 
 /* The argument of one parallel helper thread: lives in the extension, so
@@ -91,6 +100,10 @@ struct ctr_extension {
     size_t dep_index;           /* dependencies: slot in a worker's values */
     ctr__hook_arg_t hook_args[CTR__LIFECYCLE_HOOKS];
     char *hook_label[CTR__LIFECYCLE_HOOKS]; /* "<name>.<hook>" */
+    /* "<name>.<worker hook>", the helper thread names of a parallel worker
+     * lifecycle (ctr__worker_hook_t order); only bound when the variant's
+     * lifecycle is not sequential. */
+    char *worker_label[CTR__WORKER_HOOKS];
     /* Bound sub-extensions, declared order. */
     ctr_extension_t **children;
     size_t n_children;
@@ -103,7 +116,8 @@ struct ctr_extension {
 
 /* Run one lifecycle hook in the current thread, traced as call/ret. */
 int ctr__ext_lifecycle(ctr_extension_t *e, ctr__hook_t hook);
-/* The same for the worker hooks of a dependency. */
+/* The same for the worker hooks: a dependency's, or under
+ * lifecycle=parallel_all worker_setup/worker_teardown of any extension. */
 int ctr__ext_get_dependency(ctr_extension_t *e, ctr_worker_ctx_t *ctx,
                             const void **value);
 int ctr__ext_worker_setup(ctr_extension_t *e, ctr_worker_ctx_t *ctx);
@@ -130,22 +144,54 @@ typedef sim_thread_fn ctr__item_fn;
  * `scratch` owns the bookkeeping that must survive suspension. */
 int ctr__parallel(sim_world_t *w, ctr__owned_t *scratch, ctr__item_fn fn,
                   void *const *args, const char *const *names, size_t n);
-/* SpawningProxy(items, abort_on_error=True): nameko's fail_fast_imap. */
+/* The variants' options of a plain parallel call.  In: `wait_all` waits
+ * for every item thread (no orphans) and raises the first failure in order
+ * only after the last; `deadline` (> 0, absolute virtual time) bounds the
+ * caller's waits as an eventlet Timeout around the imap would.  Out:
+ * `timed_out` (the deadline passed; the call returned 0 and the items run
+ * on), `item_failed` (the error raised is an item thread's exit error, not
+ * one delivered to the caller itself).  `collect_abandoned`: when the
+ * caller leaves early, the imap helper does not block for good on its last
+ * put but exits with GreenletExit, as CPython's cycle collector ends it in
+ * the reference (used by the parallel worker lifecycles, where a killed
+ * worker abandons its call every time). */
+typedef struct ctr__par_opts {
+    int wait_all;
+    int collect_abandoned;
+    sim_time_t deadline;
+    int timed_out;
+    int item_failed;
+} ctr__par_opts_t;
+/* ctr__parallel with options; opts NULL is exactly ctr__parallel. */
+int ctr__parallel_opts(sim_world_t *w, ctr__owned_t *scratch,
+                       ctr__item_fn fn, void *const *args,
+                       const char *const *names, size_t n,
+                       ctr__par_opts_t *opts);
+/* SpawningProxy(items, abort_on_error=True): nameko's fail_fast_imap.
+ * `safe` (runner_wait=safe) kills over a snapshot (no "Set changed size")
+ * and, once nothing is unfinished, still raises an error left in the
+ * results queue instead of dropping it. */
 int ctr__parallel_fail_fast(sim_world_t *w, ctr__owned_t *scratch,
                             ctr__item_fn fn, void *const *args,
-                            const char *const *names, size_t n);
+                            const char *const *names, size_t n, int safe);
 
 /* ---------------------------------------------------------------- container */
 
+/* Registry entries carry their insertion number, so the single-set
+ * registries of v1.x (workers and managed threads in one insertion order)
+ * are the merge of the two arrays. */
 typedef struct ctr__worker_entry {
     ctr_worker_ctx_t *ctx;
     sim_thread_t *thread;
+    unsigned long seq;
 } ctr__worker_entry_t;
 
 typedef struct ctr__managed {
     ctr_container_t *c;
     sim_thread_t *thread;
     char *identifier;
+    unsigned long seq;
+    int is_protected; /* spawn_managed_thread(protected=True), v1.2.2-v2.3 */
 } ctr__managed_t;
 
 struct ctr_worker_ctx {
@@ -163,6 +209,10 @@ struct ctr_worker_ctx {
     int inline_run;
     const void *result;  /* what worker_result saw */
     const sim_error_t *exc;
+    /* Parallel lifecycles: the helper threads' arguments, one block per
+     * worker hook; owned by the context, so orphaned helpers never
+     * outlive them. */
+    struct ctr__wk_item *par_items;
 };
 
 struct ctr_container {
@@ -187,9 +237,12 @@ struct ctr_container {
 
     sim_pool_t *pool;
     sim_event_t *died;
+    const sim_error_t *death_err; /* what _died carries once sent */
     int started;
     int being_killed;
+    int stopping; /* stop_guard=on: a stop runs the shutdown */
     unsigned next_call;
+    unsigned long next_seq; /* registry insertion numbers */
 
     /* Live registries, insertion order. */
     ctr__worker_entry_t *workers;
@@ -215,12 +268,21 @@ typedef enum {
 
 /* `set`.all.<hook>() on the container. */
 int ctr__container_all(ctr_container_t *c, ctr__set_t set, ctr__hook_t hook);
+/* The same with parallel options (NULL = ctr__container_all). */
+int ctr__container_all_opts(ctr_container_t *c, ctr__set_t set,
+                            ctr__hook_t hook, ctr__par_opts_t *opts);
 
 /* threads.c */
 int ctr__link_worker(ctr_container_t *c, ctr_worker_ctx_t *ctx,
                      sim_thread_t *t);
+/* v2.4+ split killers: every worker; every managed thread (protected
+ * ones included). */
 int ctr__kill_worker_threads(ctr_container_t *c);
 int ctr__kill_managed_threads(ctr_container_t *c);
+/* v1.x set killers: workers and non-protected managed threads merged in
+ * insertion order; then the protected ones. */
+int ctr__kill_active_threads(ctr_container_t *c);
+int ctr__kill_protected_threads(ctr_container_t *c);
 void ctr__registry_free(ctr_container_t *c);
 
 /* worker.c */

@@ -15,6 +15,14 @@
  *     the first failure in that order is raised as soon as it is reached,
  *     and the sentinel is awaited last.  Threads not yet reached are neither
  *     killed nor awaited: they run on as orphans, as does the helper.
+ * Options on top (ctr__par_opts_t), used only by non-current variants: a
+ * deadline bounds the caller's waits (v1.0's Timeout around the
+ * dependencies' kill: on expiry the caller returns and everything it did
+ * not reach runs on); wait_all (hardened) awaits every item before raising
+ * the first failure in order, so no item of the call is still running when
+ * it returns; collect_abandoned (the parallel worker lifecycles) ends a
+ * helper whose caller left early, instead of leaving it blocked for good
+ * on its last put.
  *
  * Fail-fast mode (nameko's fail_fast_imap, runner.wait only): results come
  * back in completion order through a queue fed by each thread's link; the
@@ -23,7 +31,10 @@
  * that both complete before the caller runs again can lose the failure,
  * exactly as in the reference; and a thread that completes while the
  * caller's kill loop yields changes the set that loop iterates, so the
- * caller raises RuntimeError instead of the failure.
+ * caller raises RuntimeError instead of the failure.  The hardened `safe`
+ * mode closes both: it kills over a snapshot, ignoring completions, and
+ * once nothing is unfinished it looks through the results still queued
+ * and raises the first error there.
  */
 #include "internal.h"
 
@@ -38,6 +49,8 @@ typedef struct imap {
     size_t put, got;        /* the queue holds threads[got .. put) */
     sim_event_t *getter;    /* the caller's wake-up while it waits */
     sim_event_t *putter;    /* the helper's wake-up while the queue is full */
+    int collect;            /* opts->collect_abandoned */
+    int abandoned;          /* the caller left before taking every thread */
 } imap_t;
 
 static void imap_unref(imap_t *m)
@@ -72,11 +85,18 @@ static int imap_wake(sim_world_t *w, sim_event_t *e)
     return 0;
 }
 
-/* LightQueue.put of the next thread: blocks while the queue is full. */
+/* LightQueue.put of the next thread: blocks while the queue is full.  A
+ * collectable helper whose caller left is garbage once it blocks here for
+ * good (nothing can take from the queue): CPython's cycle collector throws
+ * GreenletExit into it. */
 static int imap_put(sim_world_t *w, imap_t *m)
 {
     while (m->put - m->got >= m->n) {
-        int rc = imap_block(w, &m->putter, "imap.put");
+        int rc;
+
+        if (m->collect && m->abandoned)
+            return sim_raise(w, &sim_error_exit);
+        rc = imap_block(w, &m->putter, "imap.put");
         if (rc < 0)
             return rc;
     }
@@ -106,13 +126,88 @@ static int imap_helper(sim_world_t *w, void *arg)
     return rc;
 }
 
+/* imap_block bounded by a deadline: *timed_out once it passed. */
+static int imap_block_until(sim_world_t *w, sim_event_t **slot,
+                            const char *name, sim_time_t deadline,
+                            int *timed_out)
+{
+    sim_time_t left = deadline - sim_now(w);
+    int rc;
+
+    if (left <= 0) {
+        *timed_out = 1;
+        return 0;
+    }
+    rc = sim_event_new(w, name, slot);
+    if (rc < 0)
+        return rc == SIM_ENOMEM ? ctr__nomem(w) : rc;
+    rc = sim_event_wait_timeout(w, *slot, left, NULL, timed_out);
+    *slot = NULL;
+    return rc;
+}
+
+static int exit_wake(sim_world_t *w, sim_thread_t *t, void *arg)
+{
+    sim_event_t *e = arg;
+
+    (void)t;
+    return sim_event_ready(e) ? 0 : sim_event_send(w, e, NULL, NULL);
+}
+
+static int exited(const sim_thread_t *t)
+{
+    sim_thread_state_t s = sim_thread_state(t);
+    return s == SIM_THREAD_EXITING || s == SIM_THREAD_DEAD;
+}
+
+/* GreenThread.wait() under a Timeout: sim has no timed thread wait, so a
+ * link of the item thread sends an event the caller waits on with the time
+ * left; once the thread exited, sim_thread_wait returns its outcome at
+ * once. */
+static int wait_thread_until(sim_world_t *w, sim_thread_t *t,
+                             sim_time_t deadline, int *timed_out)
+{
+    sim_time_t left = deadline - sim_now(w);
+    sim_event_t *e;
+    int rc;
+
+    if (!exited(t)) {
+        if (left <= 0) {
+            *timed_out = 1;
+            return 0;
+        }
+        rc = sim_event_new(w, "imap.wait", &e);
+        if (rc == 0)
+            rc = sim_thread_link(w, t, exit_wake, e);
+        if (rc < 0)
+            return rc == SIM_ENOMEM ? ctr__nomem(w) : rc;
+        rc = sim_event_wait_timeout(w, e, left, NULL, timed_out);
+        if (rc < 0 || *timed_out)
+            return rc;
+    }
+    return sim_thread_wait(w, t, NULL);
+}
+
 int ctr__parallel(sim_world_t *w, ctr__owned_t *scratch, ctr__item_fn fn,
                   void *const *args, const char *const *names, size_t n)
 {
+    return ctr__parallel_opts(w, scratch, fn, args, names, n, NULL);
+}
+
+int ctr__parallel_opts(sim_world_t *w, ctr__owned_t *scratch,
+                       ctr__item_fn fn, void *const *args,
+                       const char *const *names, size_t n,
+                       ctr__par_opts_t *opts)
+{
+    const sim_error_t *first = NULL; /* wait_all: first failure in order */
     sim_thread_t *helper;
     imap_t *m;
     int rc;
 
+    if (opts) {
+        opts->timed_out = 0;
+        opts->item_failed = 0;
+    }
     if (n == 0)
         return 0;
     m = ctr__owned_alloc(scratch, sizeof(*m) + n * sizeof(*m->args) +
@@ -131,6 +226,7 @@ int ctr__parallel(sim_world_t *w, ctr__owned_t *scratch, ctr__item_fn fn,
     m->n = n;
     m->fn = fn;
     m->refs = 1;
+    m->collect = opts && opts->collect_abandoned;
     rc = sim_pool_new(w, "imap", (int)n, &m->pool);
     if (rc == 0)
         rc = sim_spawn(w, "imap", imap_helper, m, &helper);
@@ -140,19 +236,69 @@ int ctr__parallel(sim_world_t *w, ctr__owned_t *scratch, ctr__item_fn fn,
     }
     m->refs++;
     for (size_t i = 0; i <= n; i++) {
+        int was_exited;
+
         while (m->put <= i) {
-            rc = imap_block(w, &m->getter, "imap.get");
-            if (rc < 0)
+            if (opts && opts->deadline > 0)
+                rc = imap_block_until(w, &m->getter, "imap.get",
+                                      opts->deadline, &opts->timed_out);
+            else
+                rc = imap_block(w, &m->getter, "imap.get");
+            if (rc < 0 || (opts && opts->timed_out))
                 goto out;
         }
         m->got++;
         rc = imap_wake(w, m->putter);
-        if (rc == 0)
-            rc = sim_thread_wait(w, m->threads[i], NULL);
         if (rc < 0)
             goto out;
+        if (!opts) {
+            rc = sim_thread_wait(w, m->threads[i], NULL);
+            if (rc < 0)
+                goto out;
+            continue;
+        }
+        was_exited = exited(m->threads[i]);
+        if (opts->deadline > 0)
+            rc = wait_thread_until(w, m->threads[i], opts->deadline,
+                                   &opts->timed_out);
+        else
+            rc = sim_thread_wait(w, m->threads[i], NULL);
+        if (opts->timed_out)
+            goto out;
+        if (rc >= 0)
+            continue;
+        /* The item's own exit error, or one delivered to the caller while
+         * it waited?  An item that had exited before the wait, or whose
+         * exit error is the very one now pending, raised it. */
+        if (!exited(m->threads[i]) ||
+            (!was_exited && sim_thread_exit_error(m->threads[i]) !=
+                                sim_error_pending(w)))
+            goto out;
+        if (!opts->wait_all) {
+            opts->item_failed = 1;
+            goto out;
+        }
+        {
+            const sim_error_t *e = sim_error_take(w);
+            if (!first)
+                first = e;
+        }
+        rc = 0;
     }
 out:
+    /* wait_all: the first failure in order, once every item was awaited
+     * (or the deadline passed); the caller's own error takes precedence. */
+    if (first && rc >= 0) {
+        rc = sim_raise(w, first);
+        opts->item_failed = 1;
+    }
+    if (m->collect && m->got <= n) {
+        /* Left early: a helper blocked on its put is woken to be collected
+         * (waking never yields). */
+        m->abandoned = 1;
+        if (m->refs > 1)
+            (void)imap_wake(w, m->putter); /* fails only without memory */
+    }
     imap_unref(m);
     return rc < 0 ? rc : 0;
 }
@@ -210,7 +356,7 @@ static int ff_on_exit(sim_world_t *w, sim_thread_t *t, void *arg)
  * removes itself from the set being iterated, and the iterator's next step
  * raises RuntimeError, which replaces the error being handled.  The set's
  * order is its insertion order here. */
-static int ff_kill_unfinished(sim_world_t *w, fail_fast_t *ff)
+static int ff_kill_unfinished(sim_world_t *w, fail_fast_t *ff, int safe)
 {
     size_t before = ff->unfinished;
     const sim_error_t *e;
@@ -218,12 +364,15 @@ static int ff_kill_unfinished(sim_world_t *w, fail_fast_t *ff)
     for (size_t i = 0; i < ff->n; i++) {
         int rc;
 
+        /* `finished` only grows, so safe mode's snapshot is the set as it
+         * was on entry minus threads that finished since: killing those
+         * would be a no-op anyway. */
         if (ff->finished[i])
             continue;
         rc = sim_thread_kill(w, ff->threads[i], NULL);
         if (rc < 0)
             return rc;
-        if (ff->unfinished != before) {
+        if (!safe && ff->unfinished != before) {
             e = sim_error_new(w, "RuntimeError",
                               "Set changed size during iteration", 0);
             return e ? sim_raise(w, e) : ctr__nomem(w);
@@ -234,7 +383,7 @@ static int ff_kill_unfinished(sim_world_t *w, fail_fast_t *ff)
 
 int ctr__parallel_fail_fast(sim_world_t *w, ctr__owned_t *scratch,
                             ctr__item_fn fn, void *const *args,
-                            const char *const *names, size_t n)
+                            const char *const *names, size_t n, int safe)
 {
     fail_fast_t *ff;
     unsigned char *mem;
@@ -290,10 +439,21 @@ int ctr__parallel_fail_fast(sim_world_t *w, ctr__owned_t *scratch,
         err = ff->queue[ff->head++];
         if (!err)
             continue;
-        rc = ff_kill_unfinished(w, ff);
+        rc = ff_kill_unfinished(w, ff, safe);
         if (rc == 0)
             rc = sim_raise(w, err);
         break;
+    }
+    /* Safe: results that completed together with the last success are
+     * still queued; an error among them is not dropped. */
+    if (safe && rc >= 0 && ff->unfinished == 0) {
+        while (ff->head < ff->tail) {
+            const sim_error_t *err = ff->queue[ff->head++];
+            if (err) {
+                rc = sim_raise(w, err);
+                break;
+            }
+        }
     }
     ff_unref(ff);
     return rc < 0 ? rc : 0;

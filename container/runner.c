@@ -101,7 +101,8 @@ static int wait_body(sim_world_t *w, void *arg)
     return ctr_container_wait(arg);
 }
 
-/* SpawningProxy(self.containers[, abort_on_error]).<op>() */
+/* SpawningProxy(self.containers[, abort_on_error]).<op>(); fail_fast 2 is
+ * the hardened fail-fast wait (ctr__parallel_fail_fast's `safe`). */
 static int runner_all(ctr_runner_t *r, ctr__item_fn fn, const char *op,
                       int fail_fast)
 {
@@ -131,7 +132,8 @@ static int runner_all(ctr_runner_t *r, ctr__item_fn fn, const char *op,
         p += a + b + 2;
     }
     rc = fail_fast
-             ? ctr__parallel_fail_fast(r->w, &r->scratch, fn, args, names, n)
+             ? ctr__parallel_fail_fast(r->w, &r->scratch, fn, args, names, n,
+                                       fail_fast == 2)
              : ctr__parallel(r->w, &r->scratch, fn, args, names, n);
     ctr__owned_free(args);
     return rc;
@@ -199,12 +201,25 @@ int ctr_runner_kill(ctr_runner_t *r)
 }
 
 /* `except Exception: self.stop(); raise` - the very error object is
- * re-raised; a BaseException skips the stop. */
+ * re-raised; a BaseException skips the stop.  Before v1.2.2 (wait=all) it
+ * was a plain imap wait: every container in order, the first error in that
+ * order raised, the peers left running. */
 int ctr_runner_wait(ctr_runner_t *r)
 {
     const sim_error_t *e;
-    int rc = runner_all(r, wait_body, "wait", 1);
+    int rc;
 
+    switch (r->wait_mode) {
+    case CTR_RUNNER_WAIT_ALL:
+        rc = runner_all(r, wait_body, "wait", 0);
+        return rc < 0 ? rc : 0;
+    case CTR_RUNNER_WAIT_SAFE:
+        rc = runner_all(r, wait_body, "wait", 2);
+        break;
+    default:
+        rc = runner_all(r, wait_body, "wait", 1);
+        break;
+    }
     if (rc >= 0)
         return 0;
     e = sim_error_pending(r->w);

@@ -1,6 +1,8 @@
 /*
  * worker.c - spawn_worker and the worker lifecycle that runs in each worker
- * thread (spec/container.md 1.6 and 1.8, the sequential V8+ lifecycle).
+ * thread (spec/container.md 1.6 and 1.8): the sequential V8+ lifecycle,
+ * or the older parallel ones, and the variants' handle_result position,
+ * log levels and spawn guards (2.2, 2.3).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +24,120 @@ static int is_expected(const ctr_ext_decl_t *d, const sim_error_t *e)
     return 0;
 }
 
+/* The argument of one helper thread of a parallel worker hook. */
+struct ctr__wk_item {
+    ctr_extension_t *ext;
+    ctr_worker_ctx_t *ctx;
+    ctr__worker_hook_t hook;
+    const void *result;
+    const sim_error_t *exc;
+};
+
+static int call_worker_hook(ctr_extension_t *e, ctr_worker_ctx_t *ctx,
+                            ctr__worker_hook_t hook, const void *result,
+                            const sim_error_t *exc)
+{
+    switch (hook) {
+    case CTR__GET_DEPENDENCY:
+        return ctr__ext_get_dependency(e, ctx, &ctx->values[e->dep_index]);
+    case CTR__WORKER_SETUP:
+        return ctr__ext_worker_setup(e, ctx);
+    case CTR__WORKER_RESULT:
+        return ctr__ext_worker_result(e, ctx, result, exc);
+    default:
+        return ctr__ext_worker_teardown(e, ctx);
+    }
+}
+
+static int wk_item_body(sim_world_t *w, void *arg)
+{
+    struct ctr__wk_item *it = arg;
+
+    (void)w;
+    return call_worker_hook(it->ext, it->ctx, it->hook, it->result, it->exc);
+}
+
+/* v1.x / v2.0-v2.5.0: `<set>.all.<hook>(worker_ctx)`, one parallel call
+ * from the worker thread (first failure in order raised, orphans run on,
+ * the helper of an abandoned call collected).
+ * parallel_all runs worker_setup and worker_teardown over every
+ * extension, entrypoints and sub-extensions included. */
+static int worker_hook_parallel(ctr_container_t *c, ctr_worker_ctx_t *ctx,
+                                ctr__worker_hook_t hook, const void *result,
+                                const sim_error_t *exc)
+{
+    /* A worker killed mid-call abandons it: its helper is garbage. */
+    ctr__par_opts_t opts = {.collect_abandoned = 1};
+    size_t n = c->n_deps;
+    struct ctr__wk_item *items;
+    void **args;
+    const char **names;
+    int rc;
+
+    if (c->v.lifecycle == CTR_LIFECYCLE_PARALLEL_ALL &&
+        (hook == CTR__WORKER_SETUP || hook == CTR__WORKER_TEARDOWN))
+        n = c->n_exts;
+    if (n == 0)
+        return 0;
+    if (!ctx->par_items) {
+        ctx->par_items =
+            ctr__alloc(CTR__WORKER_HOOKS * c->n_exts * sizeof(*items));
+        if (!ctx->par_items)
+            return ctr__nomem(c->w);
+    }
+    items = ctx->par_items + (size_t)hook * c->n_exts;
+    args = ctr__owned_alloc(&c->scratch, n * (sizeof(*args) + sizeof(*names)));
+    if (!args)
+        return ctr__nomem(c->w);
+    names = (const char **)(args + n);
+    for (size_t i = 0; i < n; i++) {
+        items[i] = (struct ctr__wk_item){c->exts[i], ctx, hook, result, exc};
+        args[i] = &items[i];
+        names[i] = c->exts[i]->worker_label[hook];
+    }
+    rc = ctr__parallel_opts(c->w, &c->scratch, wk_item_body, args, names, n,
+                            &opts);
+    ctr__owned_free(args);
+    return rc;
+}
+
+/* One worker hook over the dependencies: a loop in the worker thread
+ * (v2.5.1+), or a parallel call. */
+static int worker_hook(ctr_container_t *c, ctr_worker_ctx_t *ctx,
+                       ctr__worker_hook_t hook, const void *result,
+                       const sim_error_t *exc)
+{
+    int rc;
+
+    if (c->v.lifecycle != CTR_LIFECYCLE_SEQUENTIAL)
+        return worker_hook_parallel(c, ctx, hook, result, exc);
+    for (size_t i = 0; i < c->n_deps; i++) {
+        rc = call_worker_hook(c->exts[i], ctx, hook, result, exc);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* `result, exc_info = handle_result(worker_ctx, result, exc_info)`; before
+ * v1.10 the return value was ignored, so the hook gets copies. */
+static int run_handle_result(ctr_container_t *c, ctr_worker_ctx_t *ctx,
+                             const void **result, const sim_error_t **exc)
+{
+    sim_world_t *w = c->w;
+    const char *ep = ctx->entrypoint->decl->name;
+    const void *r = *result;
+    const sim_error_t *e = *exc;
+    int rc;
+
+    ctr__log(w, "debug", "handling result for %s", ctx->call_id);
+    ctr__trace_call(w, ep, "handle_result", ctx->call_id);
+    if (c->v.hr_returns == CTR_HR_REPLACES)
+        rc = ctx->handle_result(ctx, ctx->handle_result_arg, result, exc);
+    else
+        rc = ctx->handle_result(ctx, ctx->handle_result_arg, &r, &e);
+    return ctr__trace_ret(w, ep, "handle_result", rc);
+}
 
 /* Only Exceptions from the method are contained; a BaseException (the kill
  * condition above all) unwinds the whole lifecycle, and an error in any
@@ -40,16 +156,12 @@ static int run_worker(sim_world_t *w, void *arg)
     sim_trace(w, "worker", ctx->call_id, "start");
     ctr__log(w, "debug", "setting up %s", ctx->call_id);
     ctr__log(w, "debug", "call stack for %s: %s", ctx->call_id, ctx->call_id);
-    for (size_t i = 0; i < c->n_deps; i++) {
-        rc = ctr__ext_get_dependency(c->exts[i], ctx, &ctx->values[i]);
-        if (rc < 0)
-            return rc;
-    }
-    for (size_t i = 0; i < c->n_deps; i++) {
-        rc = ctr__ext_worker_setup(c->exts[i], ctx);
-        if (rc < 0)
-            return rc;
-    }
+    rc = worker_hook(c, ctx, CTR__GET_DEPENDENCY, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    rc = worker_hook(c, ctx, CTR__WORKER_SETUP, NULL, NULL);
+    if (rc < 0)
+        return rc;
     ctr__log(w, "debug", "calling handler for %s", ctx->call_id);
     ctr__trace_call(w, c->name, m->name, ctx->call_id);
     rc = m->fn ? m->fn(ctx, m->user, &result) : 0;
@@ -61,31 +173,34 @@ static int run_worker(sim_world_t *w, void *arg)
         sim_error_take(w);
         result = NULL;
         exc = e;
-        if (is_expected(ep->decl, e))
+        if (c->v.error_log != CTR_ERROR_LOG_CRITICAL)
+            /* Before #547 every method error was a debug line. */
+            ctr__log(w, "debug", "error handling worker %s: %s",
+                     ctx->call_id, e->message);
+        else if (is_expected(ep->decl, e))
             ctr__log(w, "warning", "(expected) error handling worker %s: %s",
                      ctx->call_id, e->message);
         else
             ctr__log(w, "error", "error handling worker %s: %s", ctx->call_id,
                      e->message);
     }
-    if (ctx->handle_result) {
-        ctr__log(w, "debug", "handling result for %s", ctx->call_id);
-        ctr__trace_call(w, ep->decl->name, "handle_result", ctx->call_id);
-        rc = ctx->handle_result(ctx, ctx->handle_result_arg, &result, &exc);
-        rc = ctr__trace_ret(w, ep->decl->name, "handle_result", rc);
+    if (ctx->handle_result && c->v.hr_pos == CTR_HR_BEFORE) {
+        rc = run_handle_result(c, ctx, &result, &exc);
         if (rc < 0)
             return rc;
     }
     ctx->result = result;
     ctx->exc = exc;
     ctr__log(w, "debug", "signalling result for %s", ctx->call_id);
-    for (size_t i = 0; i < c->n_deps; i++) {
-        rc = ctr__ext_worker_result(c->exts[i], ctx, result, exc);
-        if (rc < 0)
-            return rc;
-    }
-    for (size_t i = 0; i < c->n_deps; i++) {
-        rc = ctr__ext_worker_teardown(c->exts[i], ctx);
+    rc = worker_hook(c, ctx, CTR__WORKER_RESULT, result, exc);
+    if (rc < 0)
+        return rc;
+    rc = worker_hook(c, ctx, CTR__WORKER_TEARDOWN, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    /* v1.2.3-v1.7.1: after teardown, still in the worker thread. */
+    if (ctx->handle_result && c->v.hr_pos == CTR_HR_AFTER) {
+        rc = run_handle_result(c, ctx, &result, &exc);
         if (rc < 0)
             return rc;
     }
@@ -99,6 +214,19 @@ static int raise_being_killed(sim_world_t *w)
     if (!e)
         return SIM_ENOMEM;
     return sim_raise(w, e);
+}
+
+/* spawn_guard=admit: the being-killed check again once the pool granted
+ * the slot, so a spawner that blocked on a full pool before a kill began
+ * cannot start a worker during it. */
+static int admit_worker(sim_world_t *w, void *arg)
+{
+    ctr_container_t *c = arg;
+
+    if (!c->being_killed)
+        return 0;
+    ctr__log(w, "info", "Worker spawn prevented due to being killed");
+    return raise_being_killed(w);
 }
 
 static ctr_worker_ctx_t *new_ctx(ctr_container_t *c, ctr_extension_t *ep,
@@ -140,8 +268,9 @@ int ctr_spawn_worker(ctr_container_t *c, ctr_extension_t *entrypoint,
         *out = NULL;
     if (!c || !entrypoint || entrypoint->c != c || !entrypoint->method)
         return SIM_EINVAL;
-    /* The only check: a spawner already blocked below gets through. */
-    if (c->being_killed) {
+    /* With spawn_guard=entry the only check: a spawner already blocked
+     * below gets through. */
+    if (c->v.spawn_guard != CTR_SPAWN_GUARD_OFF && c->being_killed) {
         ctr__log(c->w, "info", "Worker spawn prevented due to being killed");
         return raise_being_killed(c->w);
     }
@@ -154,7 +283,11 @@ int ctr_spawn_worker(ctr_container_t *c, ctr_extension_t *entrypoint,
     sim_trace(c->w, "worker", ctx->call_id, "spawn");
     /* Blocks while the pool is full; when the caller is itself one of the
      * pool's workers the lifecycle runs inline and t has already exited. */
-    rc = sim_pool_spawn(c->w, c->pool, ctx->call_id, run_worker, ctx, &t);
+    if (c->v.spawn_guard == CTR_SPAWN_GUARD_ADMIT)
+        rc = sim_pool_spawn_if(c->w, c->pool, ctx->call_id, run_worker, ctx,
+                               admit_worker, c, &t);
+    else
+        rc = sim_pool_spawn(c->w, c->pool, ctx->call_id, run_worker, ctx, &t);
     if (rc < 0)
         return rc == SIM_ENOMEM ? ctr__nomem(c->w) : rc;
     ctx->thread = t;
@@ -173,6 +306,7 @@ void ctr__worker_ctx_free(ctr_worker_ctx_t *ctx)
     ctr__free(ctx->call_id);
     ctr__free(ctx->args);
     ctr__free((void *)ctx->values);
+    ctr__free(ctx->par_items);
     ctr__free(ctx);
 }
 
