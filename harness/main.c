@@ -21,13 +21,16 @@ static const char usage_main[] =
     "usage: csim [--help] [--version] COMMAND ...\n"
     "\n"
     "commands:\n"
-    "  run PATH...   run scenario files (folders: every *.scn inside, sorted)\n"
-    "  explore FILE  run one scenario under many schedules\n"
-    "  replay TOKEN  re-run the schedule a replay token names\n"
-    "  merge FILE... combine `explore --out` result files\n"
+    "  run PATH...      run scenario files (folders: every *.scn inside, sorted)\n"
+    "  explore FILE     run one scenario under many schedules\n"
+    "  replay TOKEN     re-run the schedule a replay token names\n"
+    "  merge FILE...    combine `explore --out` result files\n"
+    "  variants PATH... explore scenarios under every container variant:\n"
+    "                   a pass/FAIL matrix per scenario and preset\n"
     "\n"
-    "`csim run --help` for its options; the scenario language is described in\n"
-    "scenarios/README.md.\n";
+    "run, explore and variants take --variant (a container preset, e.g. v1.5.0,\n"
+    "current, hardened); `csim COMMAND --help` for each command's options; the\n"
+    "scenario language is described in scenarios/README.md.\n";
 
 static const char usage_run[] =
     "usage: csim run [options] PATH...\n"
@@ -38,6 +41,10 @@ static const char usage_run[] =
     "options:\n"
     "  --strategy fifo|random   scheduling strategy (default fifo)\n"
     "  --seed N                 seed for the random strategy (default 0)\n"
+    "  --variant NAME           container preset in place of each file's\n"
+    "                           `variant` line (its switch overrides still\n"
+    "                           apply); verdict lines name any variant but\n"
+    "                           plain current: PASS  FILE [v1.5.0]  (N events)\n"
     "  --trace                  print each scenario's trace\n"
     "  --json                   JSON Lines output\n"
     "  --hash                   print a 64-bit FNV-1a hash of each trace\n"
@@ -120,6 +127,22 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
             rp->json = 1;
         } else if (strcmp(a, "--hash") == 0) {
             rp->hash = 1;
+        } else if (strcmp(a, "--variant") == 0) {
+            if (i + 1 >= argc) {
+                paths_free(&args);
+                return usage_error(rp, "option %s needs a value", a);
+            }
+            const char *val = argv[++i];
+            if (!scn_preset_known(val)) {
+                char known[300];
+                scn_preset_list(known, sizeof(known));
+                scn_report_message(rp, rp->err,
+                                   "csim: unknown variant '%s' (known: %s)\n",
+                                   val, known);
+                paths_free(&args);
+                return 2;
+            }
+            opts.variant = val;
         } else if (strcmp(a, "--strategy") == 0 || strcmp(a, "--seed") == 0) {
             if (i + 1 >= argc) {
                 paths_free(&args);
@@ -273,6 +296,8 @@ int main(int argc, char **argv)
         return scn_cmd_replay(argc - 2, argv + 2);
     if (strcmp(cmd, "merge") == 0)
         return scn_cmd_merge(argc - 2, argv + 2);
+    if (strcmp(cmd, "variants") == 0)
+        return scn_cmd_variants(argc - 2, argv + 2);
     scn_report_message(&rp, rp.err, "csim: unknown %s '%s'\n%s",
                        cmd[0] == '-' ? "option" : "command", cmd, usage_main);
     return 2;

@@ -125,7 +125,7 @@ typedef struct scn_step {
     const struct scn_service *svc; /* resolved target; NULL = own service */
     scn_errspec_t err;    /* raise, kill */
     sim_time_t dur;       /* sleep, every, wait EVENT timeout D (0 = none) */
-    uint64_t count;       /* repeat */
+    uint64_t count;       /* repeat; crash: SCN_CRASH_*; spawn: 1 = protected */
     const char *until;    /* every ... until EVENT */
     scn_pos_t until_pos;
     struct scn_step *body; /* spawn, every, repeat */
@@ -226,11 +226,21 @@ typedef struct scn_expect {
     struct scn_expect *next;
 } scn_expect_t;
 
+/* One `switch=value` of the `variant` line (variant.h names). */
+typedef struct scn_switch_set {
+    const char *name, *value;
+    scn_pos_t pos;
+} scn_switch_set_t;
+
 typedef struct scn_model {
     scn_arena_t arena;
     const char *path;
     const char *title;
+    /* `variant NAME [switch=value ...]`: the preset (default "current")
+     * and the switches set on top of it, in file order. */
     const char *variant;
+    scn_switch_set_t *switches;
+    size_t n_switches;
     uint64_t step_limit;
     sim_time_t time_limit;
     scn_service_t *services;
@@ -322,6 +332,9 @@ typedef struct scn_run_opts {
     /* Stacks shared by many runs (sim_config_t.stack_pool); NULL = the
      * world's own. */
     sim_stack_pool_t *stacks;
+    /* A preset in place of the file's `variant NAME` (NULL = the file's);
+     * the file's switch overrides still apply on top of it. */
+    const char *variant;
 } scn_run_opts_t;
 
 /* One recorded choice (sim_choices + sim_choice_info). */
@@ -350,11 +363,28 @@ typedef struct scn_result {
     scn_choice_t *choices;   /* the schedule: every recorded choice */
     size_t n_choices;
     unsigned choice_mask;    /* the mask the run used */
+    char variant[24];        /* the preset the run used */
 } scn_result_t;
 
 int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
             scn_result_t **out);
 void scn_result_free(scn_result_t *r);
+
+/* ---------------------------------------------------------------- variants */
+
+/* Whether name is a preset (variant.h), and the presets as a message lists
+ * them: "V1, v1.0.0, ..., hardened". */
+int scn_preset_known(const char *name);
+void scn_preset_list(char *buf, size_t n);
+/* The variant a run of m uses: `preset` (NULL = the file's own), then the
+ * file's switch overrides.  SCN_ESYNTAX for an unknown preset. */
+int scn_model_variant(const scn_model_t *m, const char *preset,
+                      ctr_variant_t *out);
+/* How verdict lines name that variant: "" for plain current (the default),
+ * else the preset and the file's overrides ("v1.5.0", "current
+ * send_guard=off"). */
+void scn_variant_label(const scn_model_t *m, const char *preset, char *buf,
+                       size_t n);
 
 /* Choice kinds by name: ready wake ext tie early (SIM_CHOICE_BIT; 0 for
  * an unknown name).  scn_choices_parse reads a comma-separated list

@@ -19,6 +19,7 @@ typedef struct xp_root {
 
 struct xp_explorer {
     const scn_model_t *m;
+    const char *variant; /* the preset every run uses */
     uint64_t hash;
     xp_opts_t o;
     unsigned mask;
@@ -49,6 +50,13 @@ void xp_opts_default(xp_opts_t *o)
     o->jobs = 1;
 }
 
+const char *xp_opts_variant(const scn_model_t *m, const xp_opts_t *o)
+{
+    if (o->variant)
+        return o->variant;
+    return m->variant ? m->variant : "current";
+}
+
 void xp_run_free(xp_run_t *r)
 {
     free(r->choices);
@@ -72,11 +80,12 @@ static void exec_free(xp_exec_t *e)
     memset(e, 0, sizeof(*e));
 }
 
-static int execute(const scn_model_t *m, unsigned mask,
+static int execute(const scn_model_t *m, const char *variant, unsigned mask,
                    sim_stack_pool_t *stacks, const xp_plan_t *p, xp_exec_t *e)
 {
     memset(e, 0, sizeof(*e));
     scn_run_opts_t ro = {0};
+    ro.variant = variant;
     ro.stacks = stacks;
     ro.strategy = p->base;
     ro.seed = p->seed;
@@ -145,8 +154,7 @@ static void token_base(const xp_explorer_t *x, scn_token_t *t)
     memset(t, 0, sizeof(*t));
     t->version = 1;
     t->hash = x->hash;
-    snprintf(t->variant, sizeof(t->variant), "%s",
-             x->m->variant ? x->m->variant : "current");
+    snprintf(t->variant, sizeof(t->variant), "%s", x->variant);
     t->mask = x->mask;
     t->bound = -1;
 }
@@ -208,15 +216,15 @@ static uint64_t ready_steps(const scn_result_t *r)
 }
 
 /* Calibration run j (0 fifo, then seeded random): its READY steps. */
-static int calibration_run(const scn_model_t *m, unsigned mask,
-                           sim_stack_pool_t *stacks, uint64_t seed, int j,
-                           uint64_t *k)
+static int calibration_run(const scn_model_t *m, const char *variant,
+                           unsigned mask, sim_stack_pool_t *stacks,
+                           uint64_t seed, int j, uint64_t *k)
 {
     xp_plan_t p = {0};
     if (j > 0)
         xp_random_plan(xp_run_seed(seed ^ UINT64_C(0xCA11B4A7E), (uint64_t)j), &p);
     xp_exec_t e;
-    int rc = execute(m, mask, stacks, &p, &e);
+    int rc = execute(m, variant, mask, stacks, &p, &e);
     if (rc < 0)
         return rc;
     *k = ready_steps(e.res);
@@ -229,7 +237,8 @@ static int calibrate(xp_explorer_t *x)
     x->pct_k = 1;
     for (int j = 0; j <= XP_PCT_CALIBRATION; j++) {
         uint64_t k = 0;
-        int rc = calibration_run(x->m, x->mask, x->stacks, x->o.seed, j, &k);
+        int rc = calibration_run(x->m, x->variant, x->mask, x->stacks,
+                                 x->o.seed, j, &k);
         if (rc < 0)
             return rc;
         if (k > x->pct_k)
@@ -249,7 +258,7 @@ int xp_calibration_run(const scn_model_t *m, const xp_opts_t *o, int j,
     unsigned mask = o->choices ? o->choices
                                : (m->explore_choices ? m->explore_choices
                                                      : SIM_CHOICES_DEFAULT);
-    return calibration_run(m, mask, NULL, o->seed, j, k);
+    return calibration_run(m, xp_opts_variant(m, o), mask, NULL, o->seed, j, k);
 }
 
 /* dfs shards: the tree split at the shallowest depth with >= N nodes
@@ -271,7 +280,7 @@ static int build_roots(xp_explorer_t *x)
             p.prefix = nodes[j].a;
             p.n_prefix = nodes[j].n;
             xp_exec_t e;
-            rc = execute(x->m, x->mask, x->stacks, &p, &e);
+            rc = execute(x->m, x->variant, x->mask, x->stacks, &p, &e);
             if (rc < 0)
                 break;
             size_t len = nodes[j].n;
@@ -345,6 +354,7 @@ int xp_explorer_new(const scn_model_t *m, const char *bytes, size_t n_bytes,
         return SCN_ENOMEM;
     x->m = m;
     x->o = *o;
+    x->variant = xp_opts_variant(m, o);
     if (!x->o.shard_n)
         x->o.shard_k = x->o.shard_n = 1;
     x->hash = scn_content_hash(bytes, n_bytes);
@@ -512,7 +522,7 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
         plan_for(x, i, &plan, &gen);
     }
     xp_exec_t e;
-    int rc = execute(x->m, x->mask, x->stacks, &plan, &e);
+    int rc = execute(x->m, x->variant, x->mask, x->stacks, &plan, &e);
     if (rc < 0)
         return rc;
     if (x->o.strategy == XP_DFS &&
@@ -551,7 +561,7 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
         p2.prefix = all;
         p2.n_prefix = r->n_choices;
         xp_exec_t e2;
-        rc = all ? execute(x->m, x->mask, x->stacks, &p2, &e2) : SCN_ENOMEM;
+        rc = all ? execute(x->m, x->variant, x->mask, x->stacks, &p2, &e2) : SCN_ENOMEM;
         free(all);
         if (rc < 0) {
             exec_free(&e);
@@ -574,7 +584,7 @@ static int execute_prefix(const xp_explorer_t *x, const uint32_t *a, size_t n,
     xp_plan_t p = {0};
     p.prefix = a;
     p.n_prefix = n;
-    return execute(x->m, x->mask, x->stacks, &p, e);
+    return execute(x->m, x->variant, x->mask, x->stacks, &p, e);
 }
 
 /* ---------------------------------------------------------------- shrink */
@@ -595,7 +605,7 @@ static int plan_fails(shrink_cx_t *c, const xp_plan_t *p, uint32_t **rec,
         return 0;
     c->replays++;
     xp_exec_t e;
-    if (execute(c->x->m, c->x->mask, c->x->stacks, p, &e) < 0) {
+    if (execute(c->x->m, c->x->variant, c->x->mask, c->x->stacks, p, &e) < 0) {
         if (err)
             *err = 1;
         return 0;
@@ -973,7 +983,7 @@ int xp_replay(const scn_model_t *m, const char *bytes, size_t n_bytes,
                 break;
             }
             xp_exec_t e;
-            rc = execute(m, t->mask, NULL, &q, &e);
+            rc = execute(m, t->variant, t->mask, NULL, &q, &e);
             if (rc == 0) {
                 rc = xp_dfs_feed(&dfs, e.res->choices, e.res->n_choices);
                 exec_free(&e);
@@ -984,7 +994,7 @@ int xp_replay(const scn_model_t *m, const char *bytes, size_t n_bytes,
     }
     if (rc == 0) {
         xp_exec_t e;
-        rc = execute(m, t->mask, NULL, &p, &e);
+        rc = execute(m, t->variant, t->mask, NULL, &p, &e);
         if (rc == 0) {
             *res = e.res;
             *v = e.v;

@@ -55,19 +55,24 @@
  * split with --shard.  After a crash at run X the supervisor restarts it
  * with --first X+1 --skip X: runs 0..X-1 are executed again, X is not.
  *
+ *   --variant P   the preset of every run (as `csim explore --variant P`)
+ *
  * `csim explore-worker FILE [options] --shrink TOKEN` shrinks one failing
  * run and prints one line
  *   {"type":"shrunk","token":"...","critical":"...","preemptions":N,
  *    "from_preemptions":N,"verdict":"FAIL|HUNG|PASS","expectation":"..."}
  * (verdict PASS: the token did not fail; it is echoed unchanged).  The
- * choice mask is the token's; the other options do not matter.
+ * choice mask and the variant are the token's; the other options do not
+ * matter.
  *
  * ---------------------------------------------------------------- tokens
  * `c1.HHHHHHHH.VARIANT.MM.STRAT.SEED.FORM.DATA`, at most 100 bytes, only
  * [A-Za-z0-9._-]:
  *   c1        format version 1
  *   HHHHHHHH  48-bit FNV-1a of the scenario file's bytes, base64url
- *   VARIANT   the scenario's variant
+ *   VARIANT   the preset the run used (the file's, or --variant), each
+ *             '.' written '_' (v1.5.0 -> v1_5_0); the file's switch
+ *             overrides apply on top of it
  *   MM        the choice mask, 2 hex digits (SIM_CHOICE_BIT)
  *   STRAT     the run's strategy: f, r, pD (pct depth D), dC (dfs bound C,
  *             `d-` unbounded)
@@ -137,9 +142,13 @@ typedef struct xp_opts {
     const char *out;    /* result file (JSON) */
     uint64_t pct_k;     /* pct's step estimate; 0 = calibrate (the fifo
                            run and XP_PCT_CALIBRATION random ones) */
+    const char *variant; /* --variant: a preset in place of the file's
+                            (NULL = the file's); its overrides still apply */
 } xp_opts_t;
 
 void xp_opts_default(xp_opts_t *o);
+/* The preset the runs use: o->variant, else the file's. */
+const char *xp_opts_variant(const scn_model_t *m, const xp_opts_t *o);
 
 /* pct's calibration one run at a time (so a supervisor can run it in a
  * child process: a calibration run may crash): run j of
@@ -277,7 +286,23 @@ void xp_totals_print(const xp_totals_t *t, FILE *f);
 
 /* ---------------------------------------------------------------- commands */
 
+/* What `csim explore` uses when --jobs / --timeout-ms are not given: the
+ * online CPUs (at most 8), and 10 s per run. */
+int xp_default_jobs(void);
+#define XP_TIMEOUT_DEFAULT_MS 10000
+
+/* One exploration exactly as `csim explore FILE` runs it with options o
+ * (the same runs, shrinking and tokens; in worker processes unless
+ * in_process), printing nothing: its totals and failures (each with the
+ * run index and the printed replay token) land in *tot, for
+ * xp_totals_free.  0 no failure, 1 a failure, 2 an error (said on
+ * stderr). */
+int xp_explore_quiet(const char *file, const scn_model_t *m, const char *bytes,
+                     size_t n_bytes, const xp_opts_t *o, int in_process,
+                     xp_totals_t *tot);
+
 int scn_cmd_explore(int argc, char **argv);
+int scn_cmd_variants(int argc, char **argv);
 int scn_cmd_explore_worker(int argc, char **argv);
 int scn_cmd_replay(int argc, char **argv);
 int scn_cmd_merge(int argc, char **argv);

@@ -22,7 +22,6 @@
 #include "scn_workers.h"
 
 #define XP_JOBS_MAX 8
-#define XP_TIMEOUT_DEFAULT 10000
 
 static const char usage_explore[] =
     "usage: csim explore FILE [options]\n"
@@ -34,6 +33,9 @@ static const char usage_explore[] =
     "  --runs N              schedules to run (default 1000; dfs: per shard)\n"
     "  --strategy S          portfolio (default), random, pct, dfs, fifo\n"
     "  --seed N              base seed (default 0)\n"
+    "  --variant NAME        container preset in place of the file's `variant`\n"
+    "                        (its switch overrides still apply); the tokens\n"
+    "                        record it\n"
     "  --depth d             pct depth, 1..16 (default 3)\n"
     "  --preemptions c|inf   dfs preemption bound (default 2; inf or none:\n"
     "                        unbounded)\n"
@@ -67,11 +69,13 @@ static const char usage_replay[] =
     "usage: csim replay TOKEN [FILE] [--trace] [--json] [--continue random]\n"
     "                   [--in-process]\n"
     "\n"
-    "Re-run the schedule a token names and print its verdict.  Without FILE\n"
-    "the first *.scn below the current directory (sorted) whose content hash\n"
-    "matches is used.  A token made for a different version of FILE is\n"
-    "refused unless --continue random: then the recorded prefix is replayed as\n"
-    "far as it applies and the run finishes under a seeded random scheduler.\n"
+    "Re-run the schedule a token names and print its verdict, under the\n"
+    "container variant the token records (the file's switch overrides on\n"
+    "top).  Without FILE the first *.scn below the current directory (sorted)\n"
+    "whose content hash matches is used.  A token made for a different version\n"
+    "of FILE is refused unless --continue random: then the recorded prefix is\n"
+    "replayed as far as it applies and the run finishes under a seeded random\n"
+    "scheduler.\n"
     "\n"
     "options:\n"
     "  --trace               print the run's trace (byte-identical to explore's)\n"
@@ -91,9 +95,10 @@ static const char usage_merge[] =
     "Combine `csim explore --out` result files (shards) into one summary: runs,\n"
     "distinct schedules (the union), failures with their replay lines, and\n"
     "whether dfs exhausted the space (all N shards given, each exhausted).\n"
-    "Refuses files of different scenarios or options, or a shard given twice;\n"
-    "with fewer than N shards it says \"partial: shards 1,3 of 4\".  With\n"
-    "--until first the totals need not equal an unsharded run's.  No options.\n"
+    "Refuses files of different scenarios, variants or options, or a shard\n"
+    "given twice; with fewer than N shards it says \"partial: shards 1,3 of\n"
+    "4\".  With --until first the totals need not equal an unsharded run's.\n"
+    "No options.\n"
     "\n"
     "exit status: 0 no failure, 1 a failure, 2 usage, an unreadable file or\n"
     "files that cannot be merged\n";
@@ -237,6 +242,15 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
                 c->o.shard_n = n;
             } else if (!strcmp(a, "--out")) {
                 c->o.out = v;
+            } else if (!strcmp(a, "--variant")) {
+                if (!scn_preset_known(v)) {
+                    char known[300];
+                    scn_preset_list(known, sizeof(known));
+                    fprintf(stderr, "csim: unknown variant '%s' (known: %s)\n",
+                            v, known);
+                    return 2;
+                }
+                c->o.variant = v;
             } else if (worker && !strcmp(a, "--shrink")) {
                 c->shrink = v;
             } else if (worker && !strcmp(a, "--skip")) {
@@ -273,7 +287,7 @@ static void print_replay(const scn_model_t *m, const char *bytes, size_t n,
                          const char *token, int trace, int verdict)
 {
     scn_token_t t;
-    char msg[128];
+    char msg[512];
     if (scn_token_parse(token, &t, msg, sizeof(msg)) < 0)
         return;
     scn_result_t *r = NULL;
@@ -325,6 +339,7 @@ typedef struct xcx {
     xp_totals_t tot;
     int status;
     double shrink_s; /* time spent shrinking (not in runs/s) */
+    int quiet;       /* collect the failures in tot, print nothing */
 } xcx_t;
 
 #define APPEND(f, ...)                                                       \
@@ -373,13 +388,15 @@ static void report_bad(xcx_t *cx, uint64_t i, const char *verdict,
         APPEND(&f, "  not shrunk: %s\n", s->err);
     }
     snprintf(f.token, sizeof(f.token), "%s", token);
-    fputs(f.text, stdout);
-    int dup = 0;
-    for (size_t j = 0; j < cx->tot.n_failures; j++)
-        dup |= strcmp(cx->tot.failures[j].token, f.token) == 0;
-    print_replay_line(stdout, &f, cx->tot.failures, cx->tot.n_failures);
-    if (cx->c->o.trace && !dup)
-        print_replay(cx->m, cx->bytes, cx->nb, token, 1, 0);
+    if (!cx->quiet) {
+        fputs(f.text, stdout);
+        int dup = 0;
+        for (size_t j = 0; j < cx->tot.n_failures; j++)
+            dup |= strcmp(cx->tot.failures[j].token, f.token) == 0;
+        print_replay_line(stdout, &f, cx->tot.failures, cx->tot.n_failures);
+        if (cx->c->o.trace && !dup)
+            print_replay(cx->m, cx->bytes, cx->nb, token, 1, 0);
+    }
     xp_totals_add_failure(&cx->tot, &f);
     cx->status = 1;
 }
@@ -400,8 +417,10 @@ static void report_crash(xcx_t *cx, uint64_t i, const char *verdict,
         (strncmp(crash, "stack overflow", 14) != 0))
         APPEND(&f, " \xe2\x80\x94 %s", detail);
     APPEND(&f, "\n");
-    fputs(f.text, stdout);
-    print_replay_line(stdout, &f, cx->tot.failures, cx->tot.n_failures);
+    if (!cx->quiet) {
+        fputs(f.text, stdout);
+        print_replay_line(stdout, &f, cx->tot.failures, cx->tot.n_failures);
+    }
     xp_totals_add_failure(&cx->tot, &f);
     cx->status = 1;
 }
@@ -627,7 +646,7 @@ static int explore_workers(xcx_t *cx, int *exhausted)
         return 0;
     /* The options every worker needs, canonical. */
     char seed[24], depth[16], pre[24], shard[32], choices[64];
-    const char *pass[16];
+    const char *pass[20];
     size_t np = 0;
     pass[np++] = "--strategy";
     pass[np++] = xp_strategy_name(c->o.strategy);
@@ -647,6 +666,10 @@ static int explore_workers(xcx_t *cx, int *exhausted)
         scn_choices_format(c->o.choices, choices, sizeof(choices));
         pass[np++] = "--choices";
         pass[np++] = choices;
+    }
+    if (c->o.variant) {
+        pass[np++] = "--variant";
+        pass[np++] = c->o.variant;
     }
     char pctk[24];
     if (c->o.strategy == XP_PCT || c->o.strategy == XP_PORTFOLIO) {
@@ -738,7 +761,7 @@ static int explore_workers(xcx_t *cx, int *exhausted)
     return 0;
 }
 
-static int default_jobs(void)
+int xp_default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
@@ -756,9 +779,9 @@ int scn_cmd_explore(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (!c.has_jobs)
-        c.o.jobs = default_jobs();
+        c.o.jobs = xp_default_jobs();
     if (!c.has_timeout)
-        c.o.timeout_ms = XP_TIMEOUT_DEFAULT;
+        c.o.timeout_ms = XP_TIMEOUT_DEFAULT_MS;
     /* Runs are isolated in worker processes, even with one job, so a run
      * that crashes cannot take the exploration down; --verify compares two
      * runs of each schedule in one process. */
@@ -783,6 +806,10 @@ int scn_cmd_explore(int argc, char **argv)
     }
     if (c.o.shard_n > 1)
         printf(", shard %u/%u", c.o.shard_k, c.o.shard_n);
+    char label[1024];
+    scn_variant_label(m, c.o.variant, label, sizeof(label));
+    if (label[0])
+        printf(", variant %s", label);
     printf("\n");
     fflush(stdout);
     xcx_t cx;
@@ -805,7 +832,7 @@ int scn_cmd_explore(int argc, char **argv)
     /* runs/s: the exploration, not the shrinking after it */
     cx.tot.seconds = now_s() - t0 - cx.shrink_s;
     cx.tot.hash = scn_content_hash(bytes, nb);
-    cx.tot.variant = m->variant;
+    cx.tot.variant = xp_opts_variant(m, &c.o);
     cx.tot.mask = c.o.choices ? c.o.choices
                   : m->explore_choices ? m->explore_choices : SIM_CHOICES_DEFAULT;
     cx.tot.exhausted = exhausted;
@@ -835,6 +862,33 @@ int scn_cmd_explore(int argc, char **argv)
     scn_model_free(m);
     free(bytes);
     return status;
+}
+
+int xp_explore_quiet(const char *file, const scn_model_t *m, const char *bytes,
+                     size_t n_bytes, const xp_opts_t *o, int in_process,
+                     xp_totals_t *tot)
+{
+    cli_t c;
+    memset(&c, 0, sizeof(c));
+    c.o = *o;
+    c.file = file;
+    c.in_process = in_process;
+    xcx_t cx;
+    memset(&cx, 0, sizeof(cx));
+    cx.c = &c;
+    cx.m = m;
+    cx.bytes = bytes;
+    cx.nb = n_bytes;
+    cx.quiet = 1;
+    int verify_bad = 0, exhausted = 0;
+    int rc = !in_process && !o->verify
+                 ? explore_workers(&cx, &exhausted)
+                 : explore_inproc(&cx, &verify_bad, &exhausted);
+    cx.tot.exhausted = exhausted;
+    cx.tot.hash = scn_content_hash(bytes, n_bytes);
+    cx.tot.variant = xp_opts_variant(m, o);
+    *tot = cx.tot;
+    return rc == 2 ? 2 : cx.status;
 }
 
 /* Whether i is in the comma-separated list (NULL: empty). */
@@ -869,6 +923,7 @@ static void jstr(const char *s)
 
 int scn_cmd_explore_worker(int argc, char **argv)
 {
+    char shrink_variant[24];
     cli_t c;
     memset(&c, 0, sizeof(c));
     int rc = parse_opts(argc, argv, &c, 1);
@@ -878,11 +933,14 @@ int scn_cmd_explore_worker(int argc, char **argv)
         return usage(usage_explore, "%s", "explore-worker needs --first I --count K "
                                           "(or --shrink TOKEN)");
     if (c.shrink) {
-        /* Shrinking needs no strategy, only the token's choice mask. */
+        /* Shrinking needs no strategy, only the token's choice mask and
+         * variant. */
         scn_token_t t0;
-        char msg0[128];
+        char msg0[512];
         if (scn_token_parse(c.shrink, &t0, msg0, sizeof(msg0)) == 0) {
             c.o.choices = t0.mask;
+            snprintf(shrink_variant, sizeof(shrink_variant), "%s", t0.variant);
+            c.o.variant = shrink_variant;
             scn_token_free(&t0);
         }
         c.o.strategy = XP_FIFO;
@@ -904,7 +962,7 @@ int scn_cmd_explore_worker(int argc, char **argv)
     int status = 0;
     if (c.shrink) {
         scn_token_t t;
-        char msg[128];
+        char msg[512];
         scn_result_t *res = NULL;
         scn_verdict_t v;
         int drifted = 0;
@@ -1084,7 +1142,7 @@ int scn_cmd_replay(int argc, char **argv)
     if (!token)
         return usage(usage_replay, "%s", "no TOKEN given");
     scn_token_t t;
-    char msg[128];
+    char msg[512];
     if (scn_token_parse(token, &t, msg, sizeof(msg)) < 0) {
         fprintf(stderr, "csim: bad replay token: %s\n", msg);
         return 2;
@@ -1135,11 +1193,16 @@ int scn_cmd_replay(int argc, char **argv)
                 if (json) {
                     printf("{\"type\":\"result\",\"path\":");
                     jstr(file);
+                    printf(",\"variant\":");
+                    jstr(t.variant);
                     printf(",\"verdict\":\"CRASH\",\"crash\":");
                     jstr(n);
                     printf(",\"signal\":%d,\"trace\":null}\n", WTERMSIG(st));
                 } else {
-                    printf("CRASH  %s  (the run crashed: %s)\n", file, n);
+                    char label[1024];
+                    scn_variant_label(m, t.variant, label, sizeof(label));
+                    printf("CRASH  %s%s%s%s  (the run crashed: %s)\n", file,
+                           label[0] ? " [" : "", label, label[0] ? "]" : "", n);
                     if (trace)
                         printf("  no trace is available for a crashed run: the "
                                "trace is printed when the run ends, and this "

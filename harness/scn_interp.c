@@ -51,6 +51,61 @@ static void planted_crash(int how)
 
 static const char *str_or_none(const void *v) { return v ? (const char *)v : "None"; }
 
+/* Python's repr() of a str: single quotes unless the text holds a single
+ * quote and no double quote; backslash escapes as Python writes them. */
+static void py_repr(const char *t, char *buf, size_t n)
+{
+    char q = strchr(t, '\'') && !strchr(t, '"') ? '"' : '\'';
+    size_t k = 0;
+    if (n < 8) {
+        if (n)
+            buf[0] = '\0';
+        return;
+    }
+    buf[k++] = q;
+    for (; *t && k + 6 < n; t++) {
+        unsigned char c = (unsigned char)*t;
+        if (c == (unsigned char)q || c == '\\') {
+            buf[k++] = '\\';
+            buf[k++] = (char)c;
+        } else if (c == '\n' || c == '\t' || c == '\r') {
+            buf[k++] = '\\';
+            buf[k++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+        } else if (c < 0x20 || c == 0x7f) {
+            k += (size_t)snprintf(buf + k, n - k, "\\x%02x", c);
+        } else {
+            buf[k++] = (char)c;
+        }
+    }
+    buf[k++] = q;
+    buf[k] = '\0';
+}
+
+/* $error: the error a hook was given.  In worker_result / handle_result
+ * under result_form=exception (the containers before v1.8) that is the
+ * exception instance, printed as Python's repr (`Boom('oops')`, `Boom()`);
+ * otherwise (exc_info, and the kill hooks' kill(exc)) "Type: message";
+ * "None" when there is none. */
+static void format_error(const scn_cx_t *cx, char *buf, size_t n)
+{
+    const sim_error_t *e = cx->exc;
+    if (!e) {
+        snprintf(buf, n, "None");
+        return;
+    }
+    ctr_container_t *c = cx->svc ? cx->svc->c : NULL;
+    if (cx->has_result && c &&
+        ctr_container_variant(c)->result_form == CTR_RESULT_EXCEPTION) {
+        char r[400];
+        r[0] = '\0';
+        if (e->message[0])
+            py_repr(e->message, r, sizeof(r));
+        snprintf(buf, n, "%s(%s)", e->type, r);
+        return;
+    }
+    snprintf(buf, n, "%s: %s", e->type, e->message);
+}
+
 /* Expand $args, $call, $result and $error into a world-owned string. */
 static const char *expand(scn_cx_t *cx, const char *s)
 {
@@ -77,11 +132,7 @@ static const char *expand(scn_cx_t *cx, const char *s)
             rep = str_or_none(cx->result);
             skip = 7;
         } else if (strncmp(s, "$error", 6) == 0) {
-            if (cx->exc)
-                snprintf(errbuf, sizeof(errbuf), "%s: %s", cx->exc->type,
-                         cx->exc->message);
-            else
-                snprintf(errbuf, sizeof(errbuf), "None");
+            format_error(cx, errbuf, sizeof(errbuf));
             rep = errbuf;
             skip = 6;
         }
@@ -355,7 +406,9 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
             sa->cx.ext = NULL;
         sa->body = s->body;
         sim_thread_t *t = NULL;
-        rc = ctr_spawn_managed_thread(target(cx, s), spawn_main, sa, s->name, &t);
+        rc = (s->count ? ctr_spawn_protected_thread
+                       : ctr_spawn_managed_thread)(target(cx, s), spawn_main,
+                                                   sa, s->name, &t);
         if (rc < 0)
             return raise_plain(cx, rc, "spawn");
         return name_thread(rt, s->name, t);
@@ -489,6 +542,10 @@ static int run_hook(ctr_extension_t *ext, scn_hook_t h, ctr_worker_ctx_t *ctx,
     scn_extrt_t *er = ctr_extension_user(ext);
     if (!er || !er->ext->hooks[h])
         return 0;
+    /* A kill hook gets kill(exc): the running kill's error under
+     * ext_kill_arg=exc (NULL otherwise), which $error shows. */
+    if (h == SCN_HOOK_KILL)
+        exc = ctr_container_kill_arg(ctr_extension_container(ext));
     scn_cx_t cx = {.rt = er->rt, .svc = er->svc, .ext = ext, .wctx = ctx,
                    .result = result, .exc = exc, .has_result = has_result};
     int rc = scn__exec(&cx, er->ext->hooks[h]);

@@ -95,7 +95,7 @@ static int err_tok(parser_t *p, const scn_tok_t *t, const char *fmt, ...)
     ;
 static int err_tok(parser_t *p, const scn_tok_t *t, const char *fmt, ...)
 {
-    char msg[400];
+    char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -503,6 +503,10 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
         TRY(parse_qualified(p, "a thread identifier", s));
         if (strcmp(s->name, "_") == 0)
             s->name = NULL;
+        if (is_word(tok(p), "protected")) {
+            s->count = 1; /* ctr_spawn_protected_thread */
+            advance(p);
+        }
         TRY(expect_punct(p, ':', "after the thread identifier"));
     } else if (strcmp(w, "fire") == 0) {
         s->kind = SCN_S_FIRE;
@@ -749,10 +753,16 @@ static int parse_ext_body(parser_t *p, size_t li, scn_ext_t *e)
                            t->text, kind_name(e->kind), e->name,
                            scn__hint(h, sizeof(h), t->text, ext_words));
         }
+        /* worker_setup / worker_teardown also on entrypoints (called there
+         * only under lifecycle=parallel_all, the v1.x containers). */
+        int ep_worker_hook =
+            h == SCN_HOOK_WORKER_SETUP || h == SCN_HOOK_WORKER_TEARDOWN;
         if (h >= SCN_HOOK_GET_DEPENDENCY && h <= SCN_HOOK_WORKER_TEARDOWN &&
-            e->kind != CTR_DEPENDENCY)
-            return err_tok(p, t, "'%s' is a dependency hook (not for %s '%s')",
-                           t->text, kind_name(e->kind), e->name);
+            e->kind != CTR_DEPENDENCY &&
+            !(ep_worker_hook && e->kind == CTR_ENTRYPOINT))
+            return err_tok(p, t, "'%s' is a dependency%s hook (not for %s '%s')",
+                           t->text, ep_worker_hook ? " or entrypoint" : "",
+                           kind_name(e->kind), e->name);
         if (h == SCN_HOOK_HANDLE_RESULT && e->kind != CTR_ENTRYPOINT)
             return err_tok(p, t, "'%s' is an entrypoint hook (not for %s '%s')",
                            t->text, kind_name(e->kind), e->name);
@@ -1326,6 +1336,119 @@ static int looks_like_expectation(parser_t *p, const scn_tok_t *t)
     return 0;
 }
 
+/* The presets, or switch i's values, as a NULL-terminated list for hints
+ * (at most 32 entries). */
+static void preset_names(const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ctr_preset_count() && n < 32; i++)
+        out[n++] = ctr_preset_name(i);
+    out[n] = NULL;
+}
+
+static void switch_names(const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ctr_switch_count() && n < 32; i++)
+        out[n++] = ctr_switch_name(i);
+    out[n] = NULL;
+}
+
+static void value_names(size_t sw, const char **out)
+{
+    size_t n = 0;
+    for (size_t v = 0; v < ctr_switch_value_count(sw) && n < 32; v++)
+        out[n++] = ctr_switch_value_name(sw, v);
+    out[n] = NULL;
+}
+
+/* "a, b, c" */
+static void join(const char *const *names, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i] && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", names[i]);
+}
+
+/* `variant NAME [switch=value ...]`: NAME is a preset (variant.h; preset
+ * names contain dots, `v1.5.0`), each override a switch and one of its
+ * values. */
+static int parse_variant(parser_t *p)
+{
+    char b[200], h[80], known[400];
+    const char *names[33];
+    scn_tok_t *v = tok(p);
+    if (v->kind != SCN_T_WORD)
+        return err_tok(p, v, "expected a variant name, found %s",
+                       describe(v, b, sizeof(b)));
+    if (ctr_variant_preset(v->text, NULL) < 0) {
+        preset_names(names);
+        join(names, known, sizeof(known));
+        return err_tok(p, v, "unknown variant '%.60s' (known: %s)%s", v->text,
+                       known, scn__hint(h, sizeof(h), v->text, names));
+    }
+    p->m->variant = v->text;
+    advance(p);
+    size_t cap = 0;
+    while (!at_end(p)) {
+        scn_tok_t *st = tok(p);
+        if (st->kind != SCN_T_WORD)
+            return err_tok(p, st, "expected a switch (switch=value), found %s",
+                           describe(st, b, sizeof(b)));
+        int sw = ctr_switch_find(st->text);
+        if (sw < 0) {
+            switch_names(names);
+            join(names, known, sizeof(known));
+            return err_tok(p, st, "unknown switch '%.60s' (known: %s)%s",
+                           st->text, known,
+                           scn__hint(h, sizeof(h), st->text, names));
+        }
+        for (size_t i = 0; i < p->m->n_switches; i++)
+            if (strcmp(p->m->switches[i].name, st->text) == 0)
+                return err_tok(p, st, "duplicate switch '%s'", st->text);
+        advance(p);
+        if (!is_punct(tok(p), '='))
+            return err_tok(p, tok(p),
+                           "expected '=' after switch '%s' (switch=value), "
+                           "found %s",
+                           st->text, describe(tok(p), b, sizeof(b)));
+        advance(p);
+        scn_tok_t *vt = tok(p);
+        value_names((size_t)sw, names);
+        join(names, known, sizeof(known));
+        if (vt->kind != SCN_T_WORD)
+            return err_tok(p, vt, "expected a value for switch '%s' (known: "
+                                  "%s), found %s",
+                           st->text, known, describe(vt, b, sizeof(b)));
+        int found = 0;
+        for (size_t i = 0; names[i]; i++)
+            found |= strcmp(names[i], vt->text) == 0;
+        if (!found)
+            return err_tok(p, vt, "bad value '%.60s' for switch '%s' (known: "
+                                  "%s)%s",
+                           vt->text, st->text, known,
+                           scn__hint(h, sizeof(h), vt->text, names));
+        if (p->m->n_switches == cap) {
+            size_t nc = cap ? cap * 2 : 4;
+            scn_switch_set_t *ns = scn_arena_alloc(p->a, nc * sizeof(*ns));
+            if (!ns)
+                return SCN_ENOMEM;
+            if (p->m->n_switches)
+                memcpy(ns, p->m->switches,
+                       p->m->n_switches * sizeof(*ns));
+            p->m->switches = ns;
+            cap = nc;
+        }
+        scn_switch_set_t *set = &p->m->switches[p->m->n_switches++];
+        set->name = ctr_switch_name((size_t)sw);
+        set->value = vt->text;
+        set->pos = pos_of(p, st);
+        advance(p);
+    }
+    return 0;
+}
+
 static int parse_top(parser_t *p, size_t li)
 {
     char b[200];
@@ -1359,13 +1482,7 @@ static int parse_top(parser_t *p, size_t li)
         if (p->seen_variant)
             return err_tok(p, t, "duplicate 'variant' line");
         p->seen_variant = 1;
-        scn_tok_t *v = tok(p);
-        const char *name;
-        TRY(expect_name(p, "a variant name", &name, NULL));
-        if (strcmp(name, "current") != 0)
-            return err_tok(p, v, "unknown variant '%s' (known: current)", name);
-        m->variant = name;
-        TRY(expect_eol(p));
+        TRY(parse_variant(p));
         return no_children(p, li, "'variant'");
     }
     if (strcmp(w, "explore") == 0) {

@@ -241,6 +241,7 @@ static void report_json(scn_reporter_t *rp, const char *path,
                         const scn_result_t *r, const scn_verdict_t *v,
                         uint64_t hash)
 {
+    const char *variant = r->variant[0] ? r->variant : "current";
     FILE *f = rp->out;
     if (rp->trace) {
         for (size_t i = 0; i < r->n_events; i++) {
@@ -263,6 +264,8 @@ static void report_json(scn_reporter_t *rp, const char *path,
     }
     fputs("{\"type\":\"result\",\"path\":", f);
     json_str(f, path);
+    fputs(",\"variant\":", f);
+    json_str(f, variant);
     fprintf(f, ",\"verdict\":\"%s\",\"events\":%zu,\"time\":%" PRId64
                ",\"steps\":%" PRIu64,
             verdict_name(v->kind), r->n_events, (int64_t)r->end_time,
@@ -313,7 +316,6 @@ void scn_report_result(scn_reporter_t *rp, const char *path,
                        const scn_model_t *m, const scn_result_t *r,
                        const scn_verdict_t *v)
 {
-    (void)m;
     if (v->kind == SCN_PASS)
         rp->passed++;
     else
@@ -331,27 +333,37 @@ void scn_report_result(scn_reporter_t *rp, const char *path,
         return;
     }
     FILE *f = rp->out;
+    /* A variant other than plain current is named after the path (and
+     * after `path:LINE` of a FAIL): " [v1.5.0]". */
+    char label[1024], tag[1040];
+    tag[0] = '\0';
+    if (m) {
+        scn_variant_label(m, r->variant[0] ? r->variant : NULL, label,
+                          sizeof(label));
+        if (label[0])
+            snprintf(tag, sizeof(tag), " [%s]", label);
+    }
     if (rp->trace && text) {
-        fprintf(f, "== %s\n", path);
+        fprintf(f, "== %s%s\n", path, tag);
         fputs(text, f);
     }
     free(text);
     switch (v->kind) {
     case SCN_PASS:
-        fprintf(f, "PASS  %s  (%zu events)\n", path, r->n_events);
+        fprintf(f, "PASS  %s%s  (%zu events)\n", path, tag, r->n_events);
         break;
     case SCN_FAIL:
         if (v->failed)
-            fprintf(f, "FAIL  %s:%d: %s \xe2\x80\x94 %s\n", path,
-                    v->failed->pos.line, v->failed->text, v->why);
+            fprintf(f, "FAIL  %s:%d%s: %s \xe2\x80\x94 %s\n", path,
+                    v->failed->pos.line, tag, v->failed->text, v->why);
         else
-            fprintf(f, "FAIL  %s: run \xe2\x80\x94 %s\n", path, v->why);
+            fprintf(f, "FAIL  %s%s: run \xe2\x80\x94 %s\n", path, tag, v->why);
         break;
     case SCN_HUNG:
-        fprintf(f, "HUNG  %s: %s\n", path, v->why);
+        fprintf(f, "HUNG  %s%s: %s\n", path, tag, v->why);
         break;
     default:
-        fprintf(f, "ERROR %s: %s\n", path, v->why ? v->why : "");
+        fprintf(f, "ERROR %s%s: %s\n", path, tag, v->why ? v->why : "");
         break;
     }
     for (size_t i = 0; i < v->n_details; i++)
@@ -367,7 +379,7 @@ void scn_report_result(scn_reporter_t *rp, const char *path,
                 fl->x->pos.line, fl->x->text, fl->why);
     }
     if (rp->hash)
-        fprintf(f, "HASH  %s  %016" PRIx64 "\n", path, hash);
+        fprintf(f, "HASH  %s%s  %016" PRIx64 "\n", path, tag, hash);
 }
 
 void scn_report_summary(scn_reporter_t *rp)

@@ -42,6 +42,7 @@ struct scn_rt {
     sim_event_t **events; /* by model event index */
     const sim_error_t **errors; /* by model named-error index */
     ctr_runner_t *runner;
+    ctr_variant_t variant; /* every container's and the runner's */
     scn_result_t *res;
     scn_named_t *named;
     size_t n_named, cap_named;

@@ -4,6 +4,7 @@
  * end, and copy out everything the checker and reporters need before the
  * world is freed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,7 +107,9 @@ static int build_service(scn_rt_t *rt, scn_svcrt_t *sr)
         sr->def.methods = ms;
         sr->def.n_methods = n;
     }
-    return ctr_container_new(rt->w, &sr->def, &sr->c) < 0 ? SCN_ERUN : 0;
+    return ctr_container_new_variant(rt->w, &sr->def, &rt->variant, &sr->c) < 0
+               ? SCN_ERUN
+               : 0;
 }
 
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
@@ -219,6 +222,12 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
     int rc = 0;
     if (!r->actors || !r->svcs)
         rc = SCN_ENOMEM;
+    const char *preset = opts && opts->variant ? opts->variant : m->variant;
+    if (!preset)
+        preset = "current";
+    snprintf(r->variant, sizeof(r->variant), "%s", preset);
+    if (rc == 0 && scn_model_variant(m, preset, &rt.variant) < 0)
+        rc = SCN_ERUN; /* an unknown preset: callers check names first */
 
     sim_config_t cfg = {0};
     cfg.strategy = opts ? opts->strategy : SIM_STRATEGY_FIFO;
@@ -270,7 +279,7 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
         rc = build_service(&rt, &rt.svcs[s->index]);
     }
     if (rc == 0 && m->has_runner) {
-        if (ctr_runner_new(rt.w, &rt.runner) < 0)
+        if (ctr_runner_new_variant(rt.w, &rt.variant, &rt.runner) < 0)
             rc = SCN_ERUN;
         for (size_t i = 0; rc == 0 && i < m->n_runner; i++)
             if (ctr_runner_add(rt.runner, rt.svcs[m->runner_svcs[i]->index].c) < 0)

@@ -73,8 +73,11 @@ int scn_token_format(const scn_token_t *t, char *buf, size_t size)
     n += (size_t)snprintf(s, sizeof(s), "c1.");
     for (int i = 7; i >= 0; i--)
         s[n++] = b64[(t->hash >> (6 * i)) & 63];
-    int w = snprintf(s + n, sizeof(s) - n, ".%.20s.%02x.", t->variant,
-                     t->mask & 0xff);
+    /* '.' separates the fields: a preset's dots travel as '_' */
+    s[n++] = '.';
+    for (size_t i = 0; t->variant[i] && i < 20; i++)
+        s[n++] = t->variant[i] == '.' ? '_' : t->variant[i];
+    int w = snprintf(s + n, sizeof(s) - n, ".%02x.", t->mask & 0xff);
     n += (size_t)w;
     switch (t->strategy) {
     case XP_RANDOM: s[n++] = 'r'; break;
@@ -179,12 +182,14 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
     }
     if (len[2] == 0 || len[2] >= sizeof(t->variant))
         return bad(msg, n_msg, "bad variant field");
-    memcpy(t->variant, f[2], len[2]);
+    for (size_t i = 0; i < len[2]; i++)
+        t->variant[i] = f[2][i] == '_' ? '.' : f[2][i];
     t->variant[len[2]] = '\0';
-    if (strcmp(t->variant, "current") != 0) {
-        char m2[64];
-        snprintf(m2, sizeof(m2), "unknown variant '%s' (known: current)",
-                 t->variant);
+    if (!scn_preset_known(t->variant)) {
+        char known[300], m2[400];
+        scn_preset_list(known, sizeof(known));
+        snprintf(m2, sizeof(m2), "unknown variant '%s' (known: %s)",
+                 t->variant, known);
         return bad(msg, n_msg, m2);
     }
     char hex[3] = {0};

@@ -22,7 +22,7 @@ set +e
 set -e
 tok=$(sed -n 's/^csim replay //p' "$tmp/x" | head -1)
 [ -n "$tok" ] || { cat "$tmp/x"; fail "no token"; }
-# 1. a token's variant must be a known one (only `current` exists)
+# 1. a token's variant must be a known preset
 bogus=$(echo "$tok" | awk -F. 'BEGIN{OFS="."} {$3="bogus"; print}')
 expect_exit 2 "unknown variant 'bogus'" "$csim" replay "$bogus" "$scn"
 expect_exit 1 "" "$csim" replay "$tok" "$scn"

@@ -3,7 +3,9 @@
 # scenario is staged for fifo, so it runs once under fifo with --verify;
 # the scenarios under explore/ are made for exploration and run 50
 # schedules each with --verify (their failures are expected: only a replay
-# mismatch, reported as VERIFY, fails this test).
+# mismatch, reported as VERIFY, fails this test).  The bug suite (bugs/)
+# fails under fifo on the presets that have the bug: there too only a
+# replay mismatch counts.
 set -uo pipefail
 csim=$1
 dir=$2
@@ -11,7 +13,9 @@ bad=0
 while IFS= read -r f; do
     case $f in */explore/*) continue ;; esac
     out=$("$csim" explore "$f" --strategy fifo --runs 1 --verify 2>&1)
-    if [ $? -ne 0 ] || ! grep -q '^verify: every replay' <<<"$out"; then
+    rc=$?
+    case $f in */bugs/*) [ $rc -eq 1 ] && rc=0 ;; esac
+    if [ $rc -ne 0 ] || ! grep -q '^verify: every replay' <<<"$out"; then
         echo "$f:"; echo "$out"; bad=1
     fi
 done < <(find "$dir" -name '*.scn' | LC_ALL=C sort)

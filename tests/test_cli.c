@@ -130,6 +130,19 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+static const char *read_file(const char *path)
+{
+    static char buf[65536];
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return buf;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
 static void test_empty_folder_is_named(void **s)
 {
     (void)s;
@@ -172,6 +185,121 @@ static void test_folder_walk_takes_only_scn(void **s)
     assert_non_null(strstr(out2, "notes.txt:1:1: error: unknown keyword 'this'"));
 }
 
+/* Passes where extension kill hooks get the kill's error (V1 .. v1.2.3). */
+static const char kill_arg_scn[] =
+    "service svc\n"
+    "  dependency db\n"
+    "    kill: mark k \"$error\"\n"
+    "actor a: start; kill Stop(\"dying\")\n"
+    "expect\n"
+    "  mark k \"Stop: dying\"\n";
+
+static int has(const char *out, const char *what)
+{
+    if (strstr(out, what))
+        return 1;
+    fprintf(stderr, "no '%s' in:\n%s\n", what, out);
+    return 0;
+}
+
+/* --variant: run, explore (header, tokens, --out), replay under the
+ * token's variant, merge refusing different variants, and the file's
+ * switch overrides on top of --variant. */
+static void test_variant_option(void **s)
+{
+    (void)s;
+    char dir[] = "/tmp/csim-cli-XXXXXX", f[128], g[128], ja[128], jb[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(f, sizeof(f), "%s/k.scn", dir);
+    snprintf(g, sizeof(g), "%s/own.scn", dir);
+    snprintf(ja, sizeof(ja), "%s/a.json", dir);
+    snprintf(jb, sizeof(jb), "%s/b.json", dir);
+    write_file(f, kill_arg_scn);
+    char own[1024];
+    snprintf(own, sizeof(own), "variant v1.5.0 ext_kill_arg=exc\n%s", kill_arg_scn);
+    write_file(g, own);
+    static char out[32][16384];
+    int rc[32], n = 0;
+    char args[1024], want[512];
+    int ok = 1;
+#define RUN(...)                                                               \
+    do {                                                                       \
+        snprintf(args, sizeof(args), __VA_ARGS__);                             \
+        rc[n] = csim(args, out[n], sizeof(out[n]));                            \
+        n++;                                                                   \
+    } while (0)
+    RUN("run --variant v1.2.2 %s", f);                       /* 0 */
+    RUN("run %s", f);                                        /* 1 */
+    RUN("run --variant bogus %s", f);                        /* 2 */
+    RUN("run --json --variant v1.5.0 %s", f);                /* 3 */
+    RUN("run --variant current %s", g);                      /* 4 */
+    RUN("run %s", g);                                        /* 5 */
+    RUN("explore %s --variant v1.5.0 --runs 5 --jobs 1 --out %s", f, ja); /* 6 */
+    RUN("explore %s --variant v1.2.2 --runs 5 --jobs 1 --out %s", f, jb); /* 7 */
+    RUN("merge %s %s", ja, jb);                              /* 8 */
+    RUN("explore %s --variant bogus", f);                    /* 9 */
+    ok &= rc[0] == 0;
+    snprintf(want, sizeof(want), "PASS  %s [v1.2.2]  (", f);
+    ok &= has(out[0], want);
+    ok &= rc[1] == 1;
+    snprintf(want, sizeof(want), "FAIL  %s:6: mark k", f);
+    ok &= has(out[1], want);
+    ok &= rc[2] == 2;
+    ok &= has(out[2], "csim: unknown variant 'bogus' (known: V1, v1.0.0, ");
+    ok &= has(out[3], "\"variant\":\"v1.5.0\",\"verdict\":\"FAIL\"");
+    /* own.scn sets ext_kill_arg=exc: it passes under any preset */
+    ok &= rc[4] == 0 && rc[5] == 0;
+    snprintf(want, sizeof(want), "PASS  %s [current ext_kill_arg=exc]  (", g);
+    ok &= has(out[4], want);
+    snprintf(want, sizeof(want), "PASS  %s [v1.5.0 ext_kill_arg=exc]  (", g);
+    ok &= has(out[5], want);
+    ok &= rc[6] == 1 && rc[7] == 0;
+    ok &= has(out[6], ", variant v1.5.0\n");
+    ok &= has(out[6], "\ncsim replay c1.");
+    ok &= has(out[6], ".v1_5_0.");
+    ok &= has(read_file(ja), "\"variant\":\"v1.5.0\"");
+    ok &= rc[8] == 2;
+    ok &= has(out[8], "a different variant (v1.5.0, v1.2.2)");
+    ok &= rc[9] == 2;
+    ok &= has(out[9], "unknown variant 'bogus'");
+    /* replay runs under the token's variant */
+    const char *tok = strstr(out[6], "\ncsim replay ");
+    char token[128] = "";
+    if (tok) {
+        tok += strlen("\ncsim replay ");
+        snprintf(token, sizeof(token), "%.*s", (int)strcspn(tok, "\n"), tok);
+    }
+    RUN("replay %s %s", token, f);                           /* 10 */
+    ok &= rc[10] == 1;
+    snprintf(want, sizeof(want), "FAIL  %s:6 [v1.5.0]: mark k", f);
+    ok &= has(out[10], want);
+#undef RUN
+    unlink(f);
+    unlink(g);
+    unlink(ja);
+    unlink(jb);
+    rmdir(dir);
+    assert_true(ok);
+}
+
+/* Every command's --help mentions variants. */
+static void test_help_mentions_variants(void **s)
+{
+    (void)s;
+    static const char *const cmds[][2] = {
+        {"--help", "variants PATH..."},     {"--help", "--variant"},
+        {"run --help", "--variant NAME"},   {"explore --help", "--variant NAME"},
+        {"replay --help", "variant the token records"},
+        {"merge --help", "variants"},       {"variants --help", "--variant LIST"},
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        char out[8192];
+        assert_int_equal(csim(cmds[i][0], out, sizeof(out)), 0);
+        if (!strstr(out, cmds[i][1]))
+            fail_msg("`csim %s` does not mention '%s'", cmds[i][0], cmds[i][1]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +311,8 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_empty_folder_is_named),
         cmocka_unit_test(test_folder_walk_takes_only_scn),
+        cmocka_unit_test(test_variant_option),
+        cmocka_unit_test(test_help_mentions_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

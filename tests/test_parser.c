@@ -55,11 +55,126 @@ static void test_unknown_keyword(void **s)
         "t.scn:5:1: error: unknown keyword 'servise'; did you mean 'service'?");
 }
 
+#define PRESETS                                                                \
+    "V1, v1.0.0, v1.2.2, v1.2.3, v1.5.0, v1.7.0, v1.7.2, v1.10.0, v1.11.3, "    \
+    "v1.13.0, v2.0.0, v2.4.0, v2.5.1, current, hardened"
+#define SWITCHES                                                               \
+    "kill_reentry, stop_during_kill, send_guard, spawn_guard, kill_arg, "       \
+    "ext_kill_arg, kill_timeout, kill_order, safe_ext_kill, stop_tail, "        \
+    "hr_pos, hr_returns, result_form, lifecycle, registry, killed_log, "        \
+    "error_log, runner_wait, kill_thread, stop_guard"
+
 static void test_unknown_variant(void **s)
 {
     (void)s;
     ERR("variant ancient\n" SVC ACT,
-        "t.scn:1:9: error: unknown variant 'ancient' (known: current)");
+        "t.scn:1:9: error: unknown variant 'ancient' (known: " PRESETS ")");
+    ERR("variant v1.5\n" SVC ACT,
+        "t.scn:1:9: error: unknown variant 'v1.5' (known: " PRESETS
+        "); did you mean 'v1.5.0'?");
+    ERR("variant\n" SVC ACT,
+        "t.scn:1:8: error: expected a variant name, found end of line");
+    ERR("variant current\nvariant v1.5.0\n" SVC ACT,
+        "t.scn:2:1: error: duplicate 'variant' line");
+}
+
+static void test_variant_switches(void **s)
+{
+    (void)s;
+    ERR("variant v1.5.0 send_gaurd=on\n" SVC ACT,
+        "t.scn:1:16: error: unknown switch 'send_gaurd' (known: " SWITCHES
+        "); did you mean 'send_guard'?");
+    ERR("variant v1.5.0 bogus=on\n" SVC ACT,
+        "t.scn:1:16: error: unknown switch 'bogus' (known: " SWITCHES ")");
+    ERR("variant v1.5.0 send_guard=of\n" SVC ACT,
+        "t.scn:1:27: error: bad value 'of' for switch 'send_guard' (known: "
+        "off, on); did you mean 'off'?");
+    ERR("variant v1.5.0 kill_order=D\n" SVC ACT,
+        "t.scn:1:27: error: bad value 'D' for switch 'kill_order' (known: A, "
+        "B, C)");
+    ERR("variant v1.5.0 send_guard on\n" SVC ACT,
+        "t.scn:1:27: error: expected '=' after switch 'send_guard' "
+        "(switch=value), found 'on'");
+    ERR("variant v1.5.0 send_guard=\n" SVC ACT,
+        "t.scn:1:27: error: expected a value for switch 'send_guard' (known: "
+        "off, on), found end of line");
+    ERR("variant v1.5.0 send_guard=on send_guard=off\n" SVC ACT,
+        "t.scn:1:30: error: duplicate switch 'send_guard'");
+    ERR("variant v1.5.0 \"x\"\n" SVC ACT,
+        "t.scn:1:16: error: expected a switch (switch=value), found string "
+        "\"x\"");
+}
+
+/* The model keeps the preset and the overrides; the run's variant is the
+ * preset (or --variant in its place) with the overrides on top. */
+static void test_variant_model(void **s)
+{
+    (void)s;
+    const char *text = "variant v1.5.0 send_guard=on kill_order=C\n" SVC ACT EXP;
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(scn_parse("t.scn", text, strlen(text), &m, &d), 0);
+    assert_string_equal(m->variant, "v1.5.0");
+    assert_int_equal(m->n_switches, 2);
+    assert_string_equal(m->switches[0].name, "send_guard");
+    assert_string_equal(m->switches[0].value, "on");
+    assert_int_equal(m->switches[1].pos.line, 1);
+    assert_int_equal(m->switches[1].pos.col, 30);
+    ctr_variant_t v, want;
+    assert_int_equal(scn_model_variant(m, NULL, &v), 0);
+    assert_int_equal(ctr_variant_preset("v1.5.0", &want), 0);
+    want.send_guard = CTR_SEND_GUARD_ON;
+    want.kill_order = CTR_KILL_ORDER_C;
+    assert_memory_equal(&v, &want, sizeof(v));
+    /* --variant V1: V1 with the same two overrides */
+    assert_int_equal(scn_model_variant(m, "V1", &v), 0);
+    assert_int_equal(ctr_variant_preset("V1", &want), 0);
+    want.send_guard = CTR_SEND_GUARD_ON;
+    want.kill_order = CTR_KILL_ORDER_C;
+    assert_memory_equal(&v, &want, sizeof(v));
+    assert_int_equal(scn_model_variant(m, "v9", &v), SCN_ESYNTAX);
+    char label[200];
+    scn_variant_label(m, NULL, label, sizeof(label));
+    assert_string_equal(label, "v1.5.0 send_guard=on kill_order=C");
+    scn_variant_label(m, "current", label, sizeof(label));
+    assert_string_equal(label, "current send_guard=on kill_order=C");
+    scn_model_free(m);
+    /* no variant line: plain current, which verdicts do not name */
+    text = SVC ACT EXP;
+    assert_int_equal(scn_parse("t.scn", text, strlen(text), &m, &d), 0);
+    assert_string_equal(m->variant, "current");
+    assert_int_equal(m->n_switches, 0);
+    scn_variant_label(m, NULL, label, sizeof(label));
+    assert_string_equal(label, "");
+    scn_variant_label(m, "hardened", label, sizeof(label));
+    assert_string_equal(label, "hardened");
+    scn_model_free(m);
+    char list[300];
+    scn_preset_list(list, sizeof(list));
+    assert_string_equal(list, PRESETS);
+    assert_true(scn_preset_known("v1.10.0"));
+    assert_false(scn_preset_known("v1_10_0"));
+}
+
+static void test_spawn_protected(void **s)
+{
+    (void)s;
+    const char *text = SVC "actor a: spawn p protected: yield; spawn q: yield\n" EXP;
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(scn_parse("t.scn", text, strlen(text), &m, &d), 0);
+    const scn_step_t *sp = m->actors->body;
+    assert_int_equal(sp->kind, SCN_S_SPAWN);
+    assert_string_equal(sp->name, "p");
+    assert_int_equal(sp->count, 1);
+    assert_int_equal(sp->body->next->kind, SCN_S_SPAWN);
+    assert_int_equal(sp->body->next->count, 0);
+    scn_model_free(m);
+    ERR(SVC "actor a: spawn p protect: yield\n" EXP,
+        "t.scn:4:18: error: expected ':' after the thread identifier, found "
+        "'protect'");
 }
 
 static void test_duplicate_names(void **s)
@@ -188,9 +303,20 @@ static void test_hooks(void **s)
     (void)s;
     ERR("service svc\n  dependency db\n    stpo: yield\n" ACT,
         "t.scn:3:5: error: unknown hook 'stpo'; did you mean 'stop'?");
-    ERR(SVC "  entrypoint e2 method=rpc\n    worker_setup: yield\n" ACT,
-        "t.scn:5:5: error: 'worker_setup' is a dependency hook (not for "
+    /* worker_setup / worker_teardown on entrypoints (lifecycle=parallel_all);
+     * the other worker hooks are the dependencies' */
+    ERR(SVC "  entrypoint e2 method=rpc\n    worker_setup: yield\n"
+            "    worker_teardown: yield\n" ACT EXP, "");
+    ERR(SVC "  entrypoint e2 method=rpc\n    worker_result: yield\n" ACT,
+        "t.scn:5:5: error: 'worker_result' is a dependency hook (not for "
         "entrypoint 'e2')");
+    ERR(SVC "  entrypoint e2 method=rpc\n    get_dependency: yield\n" ACT,
+        "t.scn:5:5: error: 'get_dependency' is a dependency hook (not for "
+        "entrypoint 'e2')");
+    ERR(SVC "  entrypoint e2 method=rpc\n    extension x\n"
+            "      worker_setup: yield\n" ACT,
+        "t.scn:6:7: error: 'worker_setup' is a dependency or entrypoint hook "
+        "(not for extension 'x')");
     ERR("service svc\n  dependency db\n    kill: yield\n    kill: yield\n" ACT,
         "t.scn:4:5: error: duplicate hook 'kill' in dependency 'db'");
     ERR("service svc\n  extension x\n" ACT,
@@ -412,7 +538,7 @@ static void test_no_expectations(void **s)
 
 static const char every_construct[] =
     "scenario \"every construct\"\n"
-    "variant current\n"
+    "variant v1.11.3 stop_guard=on\n"
     "limit steps 50000\n"
     "limit time 10s\n"
     "event never\n"
@@ -436,7 +562,8 @@ static const char every_construct[] =
     "    handle_result: return \"replaced\"\n"
     "    extension consumer shared collector\n"
     "  entrypoint tick\n"
-    "    start: spawn timer: every 5ms until halt: fire tick catch ContainerBeingKilled\n"
+    "    worker_setup: mark ews\n"
+    "    start: spawn timer protected: every 5ms until halt: fire tick catch ContainerBeingKilled\n"
     "    stop: send halt\n"
     "    kill: kill thread timer\n"
     "  method slow:\n"
@@ -491,6 +618,8 @@ static void test_every_construct_parses(void **s)
     if (rc != 0)
         fail_msg("%s:%d:%d: %s", d.path, d.line, d.col, d.message);
     assert_string_equal(m->title, "every construct");
+    assert_string_equal(m->variant, "v1.11.3");
+    assert_int_equal(m->n_switches, 1);
     assert_int_equal(m->step_limit, 50000);
     assert_int_equal(m->time_limit, SIM_S(10));
     assert_int_equal(m->n_services, 2);
@@ -522,6 +651,8 @@ static void test_every_construct_parses(void **s)
     const scn_step_t *sp = tick->hooks[SCN_HOOK_START];
     assert_int_equal(sp->kind, SCN_S_SPAWN);
     assert_string_equal(sp->name, "timer");
+    assert_int_equal(sp->count, 1); /* protected */
+    assert_true(tick->has_hook[SCN_HOOK_WORKER_SETUP]);
     assert_int_equal(sp->body->kind, SCN_S_EVERY);
     assert_string_equal(sp->body->until, "halt");
     assert_int_equal(sp->body->body->kind, SCN_S_FIRE);
@@ -793,6 +924,9 @@ int main(void)
         cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_unknown_keyword),
         cmocka_unit_test(test_unknown_variant),
+        cmocka_unit_test(test_variant_switches),
+        cmocka_unit_test(test_variant_model),
+        cmocka_unit_test(test_spawn_protected),
         cmocka_unit_test(test_duplicate_names),
         cmocka_unit_test(test_undefined_event),
         cmocka_unit_test(test_undefined_method),

@@ -637,6 +637,156 @@ static void test_hung_reports_failed_expectations(void **s)
     free(buf);
 }
 
+/* ---------------------------------------------------------------- variants */
+
+/* Run `text` under `variant` (NULL: the file's); report it as x.scn into
+ * *out (malloc'ed) when out is given. */
+static scn_verdict_kind_t run_variant(const char *text, const char *variant,
+                                      int json, char **out)
+{
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    if (scn_parse("x.scn", text, strlen(text), &m, &d) != 0)
+        fail_msg("parse: %d:%d: %s", d.line, d.col, d.message);
+    scn_run_opts_t opts = {.strategy = SIM_STRATEGY_FIFO, .variant = variant};
+    scn_result_t *r = NULL;
+    assert_int_equal(scn_run(m, &opts, &r), 0);
+    assert_string_equal(r->variant, variant ? variant : m->variant);
+    scn_verdict_t v;
+    assert_int_equal(scn_check(m, r, &v), 0);
+    if (out) {
+        size_t len = 0;
+        FILE *f = open_memstream(out, &len);
+        assert_non_null(f);
+        scn_reporter_t rp = {.out = f, .err = f, .json = json};
+        scn_report_result(&rp, "x.scn", m, r, &v);
+        fclose(f);
+    } else if (v.kind != SCN_PASS) {
+        fail_msg("%s: %s", variant ? variant : m->variant, v.why);
+    }
+    scn_verdict_kind_t k = v.kind;
+    scn_verdict_free(&v);
+    scn_result_free(r);
+    scn_model_free(m);
+    return k;
+}
+
+/* $error in worker_result / handle_result: under result_form=exception
+ * (before v1.8) Python's repr of the instance, else "Type: message". */
+static void test_error_forms_follow_result_form(void **s)
+{
+    (void)s;
+    static const char text[] =
+        "variant v1.7.2\n"
+        "service svc\n"
+        "  dependency db\n"
+        "    worker_result: mark wr \"$error\"\n"
+        "  entrypoint rpc\n"
+        "    handle_result: mark hr \"$error\"\n"
+        "  entrypoint e2 method=empty\n"
+        "  entrypoint e3 method=quote\n"
+        "  method rpc: raise Boom(\"oops\")\n"
+        "  method empty: raise Boom\n"
+        "  method quote: raise Boom(\"it's\")\n"
+        "actor a: start; fire rpc; fire e2; fire e3\n"
+        "expect\n"
+        "  mark hr \"Boom('oops')\"\n"
+        "  mark wr \"Boom('oops')\"\n"
+        "  mark wr \"Boom()\"\n"
+        "  mark wr \"Boom(\\\"it's\\\")\"\n";
+    assert_int_equal(run_variant(text, NULL, 0, NULL), SCN_PASS);
+    /* the same file with exc_info tuples (v1.8+) */
+    char *buf = NULL;
+    assert_int_equal(run_variant(text, "current", 0, &buf), SCN_FAIL);
+    assert_non_null(strstr(buf, "seen: #"));
+    assert_non_null(strstr(buf, " mark hr Boom: oops\n"));
+    assert_non_null(strstr(buf, " mark wr Boom: it's\n"));
+    free(buf);
+}
+
+/* kill hooks see kill(exc) under ext_kill_arg=exc (v1.0-v1.4); `spawn
+ * ... protected` threads are killed after the extensions (v1.2.2-v2.3). */
+static void test_kill_arg_and_protected_threads(void **s)
+{
+    (void)s;
+    static const char text[] =
+        "variant v1.2.2\n"
+        "event never\n"
+        "service svc\n"
+        "  dependency db\n"
+        "    kill: mark k \"$error\"\n"
+        "actor a:\n"
+        "  start\n"
+        "  spawn p protected: wait never\n"
+        "  spawn q: wait never\n"
+        "  kill Stop(\"dying\")\n"
+        "expect\n"
+        "  mark k \"Stop: dying\"\n"
+        "  managed q killed then db.kill then log warning \"killing 1 protected "
+        "thread(s)\" then managed p killed\n";
+    assert_int_equal(run_variant(text, NULL, 0, NULL), SCN_PASS);
+    char *buf = NULL;
+    assert_int_equal(run_variant(text, "v1.5.0", 0, &buf), SCN_FAIL);
+    assert_non_null(strstr(buf, " mark k None\n"));
+    free(buf);
+}
+
+/* Entrypoints' worker_setup / worker_teardown run under
+ * lifecycle=parallel_all only. */
+static void test_entrypoint_worker_hooks(void **s)
+{
+    (void)s;
+    static const char text[] =
+        "variant v1.7.2\n"
+        "service svc\n"
+        "  dependency db\n"
+        "  entrypoint rpc\n"
+        "    worker_setup: mark ews \"$call\"\n"
+        "    worker_teardown: mark ewt \"$call\"\n"
+        "  method rpc: return \"ok\"\n"
+        "actor a: start; fire rpc; sleep 1ms; stop\n"
+        "expect\n"
+        "  call rpc.worker_setup svc.rpc.1 then mark ews svc.rpc.1 then mark "
+        "ewt svc.rpc.1\n";
+    assert_int_equal(run_variant(text, NULL, 0, NULL), SCN_PASS);
+    char *buf = NULL;
+    assert_int_equal(run_variant(text, "v2.0.0", 0, &buf), SCN_FAIL);
+    free(buf);
+}
+
+/* Verdict lines name a variant other than plain current after the path;
+ * JSON results always carry it. */
+static void test_reports_name_the_variant(void **s)
+{
+    (void)s;
+    static const char pass[] =
+        "service svc\nactor a: start\nexpect\n  final alive\n";
+    static const char fail[] =
+        "variant current send_guard=off\n"
+        "service svc\nactor a: start\nexpect\n  final dead\n";
+    char *buf = NULL;
+    run_variant(pass, NULL, 0, &buf);
+    assert_true(strncmp(buf, "PASS  x.scn  (", 14) == 0);
+    free(buf);
+    run_variant(pass, "v1.5.0", 0, &buf);
+    assert_true(strncmp(buf, "PASS  x.scn [v1.5.0]  (", 23) == 0);
+    free(buf);
+    run_variant(fail, NULL, 0, &buf);
+    assert_true(strncmp(buf, "FAIL  x.scn:5 [current send_guard=off]: final "
+                             "dead \xe2\x80\x94 ",
+                        45) == 0);
+    free(buf);
+    run_variant(pass, NULL, 1, &buf);
+    assert_true(strncmp(buf, "{\"type\":\"result\",\"path\":\"x.scn\","
+                             "\"variant\":\"current\",\"verdict\":\"PASS\"",
+                        62) == 0);
+    free(buf);
+    run_variant(fail, "hardened", 1, &buf);
+    assert_non_null(strstr(buf, "\"variant\":\"hardened\",\"verdict\":\"FAIL\""));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +814,10 @@ int main(void)
         cmocka_unit_test(test_text_report_lines),
         cmocka_unit_test(test_every_failure_is_reported),
         cmocka_unit_test(test_hung_reports_failed_expectations),
+        cmocka_unit_test(test_error_forms_follow_result_form),
+        cmocka_unit_test(test_kill_arg_and_protected_threads),
+        cmocka_unit_test(test_entrypoint_worker_hooks),
+        cmocka_unit_test(test_reports_name_the_variant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

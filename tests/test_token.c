@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,100 @@ static void test_malformed_tokens_are_rejected(void **state)
     }
 }
 
+/* Every preset travels in the VARIANT field, its dots as '_' (a '.'
+ * separates the fields), and comes back as its name. */
+static void test_variant_round_trip(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ctr_preset_count(); i++) {
+        const char *name = ctr_preset_name(i);
+        scn_token_t t, u;
+        base(&t);
+        snprintf(t.variant, sizeof(t.variant), "%s", name);
+        t.strategy = XP_RANDOM;
+        t.seed = 7;
+        char buf[SCN_TOKEN_MAX + 1], want[64];
+        assert_true(scn_token_format(&t, buf, sizeof(buf)) > 0);
+        assert_printable(buf);
+        size_t k = 0;
+        for (const char *c = name; *c; c++)
+            want[k++] = *c == '.' ? '_' : *c;
+        want[k] = '\0';
+        char field[64];
+        const char *f = strchr(strchr(buf, '.') + 1, '.') + 1;
+        snprintf(field, sizeof(field), "%.*s", (int)(strchr(f, '.') - f), f);
+        assert_string_equal(field, want);
+        assert_int_equal(scn_token_parse(buf, &u, NULL, 0), 0);
+        assert_string_equal(u.variant, name);
+        assert_int_equal(u.strategy, XP_RANDOM);
+        assert_true(u.seed == 7);
+        scn_token_free(&u);
+    }
+    /* current's tokens are what they always were */
+    scn_token_t t;
+    base(&t);
+    char buf[SCN_TOKEN_MAX + 1];
+    assert_true(scn_token_format(&t, buf, sizeof(buf)) > 0);
+    assert_string_equal(buf, "c1.q83vEjRW.current.0f.f.0.g.");
+}
+
+static void test_unknown_variant_is_refused(void **state)
+{
+    (void)state;
+    scn_token_t t;
+    char msg[512];
+    assert_int_equal(scn_token_parse("c1.AAAAAAAA.v9_9_9.0f.f.0.x.", &t, msg,
+                                     sizeof(msg)),
+                     -1);
+    assert_string_equal(msg, "unknown variant 'v9.9.9' (known: V1, v1.0.0, "
+                             "v1.2.2, v1.2.3, v1.5.0, v1.7.0, v1.7.2, v1.10.0, "
+                             "v1.11.3, v1.13.0, v2.0.0, v2.4.0, v2.5.1, "
+                             "current, hardened)");
+    /* a dotted name cannot be written literally: it splits the fields */
+    assert_int_equal(scn_token_parse("c1.AAAAAAAA.v1.5.0.0f.f.0.x.", &t, msg,
+                                     sizeof(msg)),
+                     -1);
+}
+
+/* An exploration's tokens record its variant (--variant, else the file's),
+ * and a replay runs under the recorded one. */
+static void test_explore_records_variant(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "variant v1.5.0\n"
+        "service svc\n  dependency db\n"
+        "actor a: start; stop\nexpect\n  final dead\n";
+    scn_model_t *m = parse(text);
+    const char *want[] = {"v1.5.0", "V1", "hardened"};
+    for (int k = 0; k < 3; k++) {
+        xp_opts_t o;
+        xp_opts_default(&o);
+        o.variant = k ? want[k] : NULL;
+        assert_string_equal(xp_opts_variant(m, &o), want[k]);
+        xp_explorer_t *x;
+        assert_int_equal(xp_explorer_new(m, text, strlen(text), &o, &x), 0);
+        xp_run_t r;
+        assert_int_equal(xp_explorer_run(x, 0, &r), 0);
+        scn_token_t t;
+        assert_int_equal(scn_token_parse(r.token, &t, NULL, 0), 0);
+        assert_string_equal(t.variant, want[k]);
+        scn_result_t *res;
+        scn_verdict_t v;
+        int drifted = 1;
+        assert_int_equal(xp_replay(m, text, strlen(text), &t, 0, &drifted, &res,
+                                   &v),
+                         0);
+        assert_string_equal(res->variant, want[k]);
+        scn_verdict_free(&v);
+        scn_result_free(res);
+        scn_token_free(&t);
+        xp_run_free(&r);
+        xp_explorer_free(x);
+    }
+    scn_model_free(m);
+}
+
 /* Explore the planted bug, then replay its token: same trace hash. */
 static void test_replay_round_trip_and_drift(void **state)
 {
@@ -193,6 +288,9 @@ int main(void)
         cmocka_unit_test(test_generate_round_trip),
         cmocka_unit_test(test_too_long_sequence_does_not_fit),
         cmocka_unit_test(test_malformed_tokens_are_rejected),
+        cmocka_unit_test(test_variant_round_trip),
+        cmocka_unit_test(test_unknown_variant_is_refused),
+        cmocka_unit_test(test_explore_records_variant),
         cmocka_unit_test(test_replay_round_trip_and_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
