@@ -91,7 +91,7 @@ static const preset_t presets[] = {
       CTR_RESULT_EXCEPTION, CTR_LIFECYCLE_PARALLEL_ALL,
       CTR_REGISTRY_SET_PROTECTED, CTR_KILLED_LOG_WARNING, CTR_ERROR_LOG_ERROR,
       CTR_RUNNER_WAIT_FAIL_FAST, CTR_KILL_IN_CALLER, CTR_STOP_GUARD_OFF}},
-    {"v1.5.0", "V4: optional exc_info, stop guard, kill guard returns (#118)",
+    {"v1.5.0", "V4: optional exc_info, stop waits during a kill, kill guard returns (#118)",
      {CTR_REENTRY_RETURN, CTR_STOP_DURING_KILL_WAIT, CTR_SEND_GUARD_OFF,
       CTR_SPAWN_GUARD_OFF, CTR_KILL_ARG_OPTIONAL, CTR_EXT_KILL_ARG_NONE,
       CTR_KILL_TIMEOUT_OFF, CTR_KILL_ORDER_B, CTR_SAFE_KILL_OFF,
