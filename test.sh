@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test.sh - install what is missing, build with warnings as errors, run the
 # cmocka suites (their summaries printed) and then the whole ctest suite
-# (unit suites, every scenario file, the determinism check).
+# (unit suites, every scenario file, the determinism check, the packaging
+# check tests/install_embed.sh).
 #
-# Exits non-zero on any failure.  .ci/run runs exactly this with CI=true.
+# Exits non-zero on any failure.  .ci/run runs this with CI=true, then the
+# coverage run (reports/coverage.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 . .ci/deps.sh
