@@ -1,5 +1,6 @@
 # .ci/deps.sh - sourced by run.sh and test.sh: make sure the Debian 12
-# packages csim builds and tests with are installed.
+# packages csim builds and tests with are installed (with CI=true also
+# chromium, for the browser test tests/html_browser.sh).
 #
 # csim_ensure_deps: checks each package the cheap way (command -v for tools,
 # pkg-config for libraries, dpkg -s as the fallback).  Returns at once when
@@ -18,7 +19,7 @@ csim_missing_packages() {
     local missing=() tool pkg
     # tool -> package
     for tool in cmake:cmake gcc:gcc make:make pkg-config:pkg-config \
-                lcov:lcov valgrind:valgrind; do
+                lcov:lcov valgrind:valgrind xmllint:libxml2-utils; do
         command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
     done
     # libc headers: gcc only recommends them, and we install without
@@ -33,6 +34,12 @@ csim_missing_packages() {
         fi
         missing+=("${pkg#*:}")
     done
+    # CI (CI=true) also loads the HTML timelines in a real browser
+    # (tests/html_browser.sh); elsewhere that test is skipped without one,
+    # so ./run.sh and a developer's ./test.sh do not pull in chromium.
+    if [ "${CI:-}" = true ]; then
+        command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    fi
     echo "${missing[*]}"
 }
 

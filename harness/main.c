@@ -13,7 +13,10 @@
 #include "scn_text.h"
 #include "scn.h"
 #include "scn_explore.h"
+#include "scn_view.h"
+#include "scn_junit.h"
 #include "scn_walk.h"
+#include "scn_serve.h"
 
 #define CSIM_VERSION "0.1.0"
 
@@ -25,8 +28,11 @@ static const char usage_main[] =
     "  explore FILE     run one scenario under many schedules\n"
     "  replay TOKEN     re-run the schedule a replay token names\n"
     "  merge FILE...    combine `explore --out` result files\n"
+    "  diff A [B]       the first event where two runs (tokens or traces) part\n"
     "  variants PATH... explore scenarios under every container variant:\n"
     "                   a pass/FAIL matrix per scenario and preset\n"
+    "  serve FILE       host a scenario file's services in real time (timer\n"
+    "                   and tcp entrypoints; Ctrl-C stops, a second kills)\n"
     "\n"
     "run, explore and variants take --variant (a container preset, e.g. v1.5.0,\n"
     "current, hardened); `csim COMMAND --help` for each command's options; the\n"
@@ -48,6 +54,13 @@ static const char usage_run[] =
     "  --trace                  print each scenario's trace\n"
     "  --json                   JSON Lines output\n"
     "  --hash                   print a 64-bit FNV-1a hash of each trace\n"
+    "  --realtime               run on a libuv world in real time instead of\n"
+    "                           the virtual clock (fifo only)\n"
+    "  --trace-out FILE|DIR/    write each run as Chrome trace event JSON\n"
+    "                           (Perfetto); several scenarios need a DIR/\n"
+    "  --html FILE|DIR/         write each run as a self-contained HTML\n"
+    "                           timeline; several scenarios need a DIR/\n"
+    "  --junit FILE             also write JUnit XML: one testcase per file\n"
     "  -h, --help               this help\n"
     "\n"
     "exit status: 0 all passed, 1 a scenario failed or hung, 2 usage or\n"
@@ -115,6 +128,9 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
     scn_run_opts_t opts = {.strategy = SIM_STRATEGY_FIFO, .seed = 0};
     paths_t args = {0}, files = {0};
     int status = 0;
+    scn_view_dest_t views = {0}; /* --trace-out, --html */
+    const char *junit = NULL; /* --junit FILE */
+    scn_junit_t ju = {0};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -127,6 +143,20 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
             rp->json = 1;
         } else if (strcmp(a, "--hash") == 0) {
             rp->hash = 1;
+        } else if (strcmp(a, "--realtime") == 0) {
+            opts.realtime = 1;
+        } else if (strcmp(a, "--trace-out") == 0 || strcmp(a, "--html") == 0) {
+            if (i + 1 >= argc) {
+                paths_free(&args);
+                return usage_error(rp, "option %s needs a value", a);
+            }
+            *(a[2] == 't' ? &views.trace_out : &views.html) = argv[++i];
+        } else if (strcmp(a, "--junit") == 0) {
+            if (i + 1 >= argc) {
+                paths_free(&args);
+                return usage_error(rp, "option %s needs a value", a);
+            }
+            junit = argv[++i];
         } else if (strcmp(a, "--variant") == 0) {
             if (i + 1 >= argc) {
                 paths_free(&args);
@@ -180,6 +210,11 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
         paths_free(&args);
         return usage_error(rp, "%s", "no scenario PATH given");
     }
+    if (opts.realtime && opts.strategy != SIM_STRATEGY_FIFO) {
+        paths_free(&args);
+        return usage_error(rp, "%s", "--realtime runs the fifo schedule only "
+                                     "(no --strategy random)");
+    }
     for (size_t i = 0; i < args.n; i++) {
         struct stat st;
         if (stat(args.v[i], &st) != 0) {
@@ -201,6 +236,8 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
         scn_report_message(rp, rp->err, "\n");
         status = 2;
     }
+    if (status == 0 && scn_view_dest_check(&views, files.v, files.n, rp->err))
+        status = 2;
     if (status != 0) {
         paths_free(&args);
         paths_free(&files);
@@ -209,8 +246,10 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
 
     /* Parse everything first: a scenario error means nothing runs. */
     scn_model_t **models = calloc(files.n, sizeof(*models));
-    if (!models)
+    if (!models || (junit && scn_junit_run_init(&ju, files.v, files.n) < 0)) {
+        free(models);
         goto oom;
+    }
     size_t bad = 0;
     for (size_t i = 0; i < files.n; i++) {
         scn_diag_t d;
@@ -219,6 +258,8 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
         if (rc < 0) {
             scn_report_diag(rp, &d);
             bad++;
+            if (junit)
+                scn_junit_run_diag(&ju, i, &d);
         }
     }
     if (bad) {
@@ -229,12 +270,15 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
     } else {
         for (size_t i = 0; i < files.n; i++) {
             scn_result_t *r = NULL;
+            double t0 = scn_junit_now();
             int rc = scn_run(models[i], &opts, &r);
             if (rc < 0) {
                 scn_report_message(rp, rp->err, "ERROR %s: %s\n", files.v[i],
                                    scn_strerror(rc));
                 rp->errors++;
                 status = 2;
+                if (junit)
+                    scn_junit_run_error(&ju, i, files.v[i], scn_strerror(rc));
                 continue;
             }
             scn_verdict_t v;
@@ -244,8 +288,19 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
                                    scn_strerror(rc));
                 rp->errors++;
                 status = 2;
+                if (junit)
+                    scn_junit_run_error(&ju, i, files.v[i], scn_strerror(rc));
             } else {
                 scn_report_result(rp, files.v[i], models[i], r, &v);
+                if (views.trace_out || views.html) {
+                    scn_view_t sv;
+                    scn_view_init(&sv, files.v[i], models[i], r, &v);
+                    if (scn_view_emit(&views, &sv, rp->err) < 0)
+                        status = 2;
+                }
+                if (junit)
+                    scn_junit_run_result(&ju, i, files.v[i], models[i], &opts,
+                                         r, &v, scn_junit_now() - t0);
                 if (v.kind != SCN_PASS && status == 0)
                     status = 1;
                 scn_verdict_free(&v);
@@ -254,6 +309,12 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
         }
         scn_report_summary(rp);
     }
+    if (junit && scn_junit_write(&ju, junit) < 0) {
+        scn_report_message(rp, rp->err, "csim: cannot write %s: %s\n", junit,
+                           strerror(errno));
+        status = 2;
+    }
+    scn_junit_free(&ju);
     for (size_t i = 0; i < files.n; i++)
         scn_model_free(models[i]);
     free(models);
@@ -298,6 +359,10 @@ int main(int argc, char **argv)
         return scn_cmd_merge(argc - 2, argv + 2);
     if (strcmp(cmd, "variants") == 0)
         return scn_cmd_variants(argc - 2, argv + 2);
+    if (strcmp(cmd, "serve") == 0)
+        return scn_cmd_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "diff") == 0)
+        return scn_cmd_diff(argc - 2, argv + 2);
     scn_report_message(&rp, rp.err, "csim: unknown %s '%s'\n%s",
                        cmd[0] == '-' ? "option" : "command", cmd, usage_main);
     return 2;

@@ -88,6 +88,7 @@ typedef enum {
     SCN_S_HOST,
     SCN_S_INTERRUPT,
     SCN_S_CRASH, /* testing aid: count = SCN_CRASH_* */
+    SCN_S_REQUEST, /* a client's request line to a `tcp` entrypoint */
     SCN_S_KINDS
 } scn_step_kind_t;
 
@@ -148,6 +149,11 @@ typedef struct scn_ext {
     const char **expected;
     scn_pos_t *expected_pos;
     size_t n_expected;
+    /* Entrypoints: `timer=D`, nameko's Timer (a managed loop firing every
+     * D until stopped); `tcp`, request lines from csim serve's listener or
+     * `request` steps (scenarios/README.md 3.3). */
+    sim_time_t timer;
+    int tcp;
     scn_step_t *hooks[SCN_HOOK_COUNT];
     int has_hook[SCN_HOOK_COUNT];
     const struct scn_ext *repeat_of; /* an identical earlier declaration of
@@ -223,6 +229,11 @@ typedef struct scn_expect {
     const char *actor_name;
     const scn_actor_t *actor;
     scn_final_t final;
+    /* `sometimes EXPECTATION`: the expectation is checked and counted
+     * (scn_verdict_t.sometimes), never failed; its index among the file's
+     * sometimes lines, in file order. */
+    int sometimes;
+    size_t sometimes_index;
     struct scn_expect *next;
 } scn_expect_t;
 
@@ -257,11 +268,13 @@ typedef struct scn_model {
     int has_runner;
     scn_expect_t *expects;
     size_t n_expects;
+    size_t n_sometimes; /* `sometimes` lines among the expects */
     int expects_hung;
     /* `explore CHOICE...`: the explorable choice kinds (SIM_CHOICE_BIT
      * mask); 0 = not given (SIM_CHOICES_DEFAULT). */
     unsigned explore_choices;
     const char **src; /* physical lines by number (src[0] unused) */
+    unsigned parse_flags; /* SCN_PARSE_* the file was parsed with */
     size_t n_src;
 } scn_model_t;
 
@@ -278,6 +291,13 @@ int scn_parse(const char *path, const char *text, size_t len,
               scn_model_t **out, scn_diag_t *diag);
 /* Read and parse a file; an unreadable file is a diagnostic too. */
 int scn_parse_file(const char *path, scn_model_t **out, scn_diag_t *diag);
+/* The same with SCN_PARSE_* flags.  SCN_PARSE_HOST: a file to host (csim
+ * serve): actors and expectations are optional. */
+enum { SCN_PARSE_HOST = 1 };
+int scn_parse_ex(const char *path, const char *text, size_t len,
+                 unsigned flags, scn_model_t **out, scn_diag_t *diag);
+int scn_parse_file_ex(const char *path, unsigned flags, scn_model_t **out,
+                      scn_diag_t *diag);
 void scn_model_free(scn_model_t *m);
 
 /* ---------------------------------------------------------------- run */
@@ -335,6 +355,9 @@ typedef struct scn_run_opts {
     /* A preset in place of the file's `variant NAME` (NULL = the file's);
      * the file's switch overrides still apply on top of it. */
     const char *variant;
+    /* Run on a libuv world in real time (sim_uv.h) instead of the virtual
+     * clock; fifo only (no strategy, prefix or chooser). */
+    int realtime;
 } scn_run_opts_t;
 
 /* One recorded choice (sim_choices + sim_choice_info). */
@@ -417,6 +440,11 @@ typedef struct scn_verdict {
     char *why;       /* FAIL: why; HUNG: summary */
     char **details;  /* extra lines (events seen, blocked threads) */
     size_t n_details;
+    /* Per `sometimes` line (file order): 1 when it held in this run.  Not
+     * part of the verdict: a `sometimes` never fails a run.  NULL when the
+     * file has none. */
+    unsigned char *sometimes;
+    size_t n_sometimes;
 } scn_verdict_t;
 
 int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v);
@@ -451,6 +479,18 @@ void scn_report_message(scn_reporter_t *rp, FILE *to, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* `sometimes` lines of one run (scn_sometimes.c): after the verdict, one
+ * indented `sometimes FILE:LINE: EXPR — hit|not hit in this run` line each;
+ * in JSON a "sometimes" array.  Nothing when the file has none.  EXPR is
+ * the expectation after the word `sometimes`. */
+void scn_report_sometimes(scn_reporter_t *rp, const char *path,
+                          const scn_model_t *m, const scn_verdict_t *v);
+void scn_report_sometimes_json(FILE *f, const scn_model_t *m,
+                               const scn_verdict_t *v);
+const char *scn_sometimes_expr(const scn_expect_t *x);
+/* A JSON string literal of s, as the reporter writes them. */
+void scn_report_json_str(FILE *f, const char *s);
 
 /* The trace text as --trace prints it, and its FNV-1a hash. */
 char *scn_trace_text(const scn_result_t *r); /* malloc'ed */

@@ -491,10 +491,23 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
     checker_t c = {.m = m, .r = r};
     int hung = r->hung && !m->expects_hung;
     int oom = 0;
+    if (m->n_sometimes) {
+        v->sometimes = calloc(m->n_sometimes, 1);
+        if (!v->sometimes)
+            return SCN_ENOMEM;
+        v->n_sometimes = m->n_sometimes;
+    }
     /* Every expectation is checked, even in a run that hung unexpectedly:
      * what failed (a stop that never returned) says why it hung. */
     for (const scn_expect_t *x = m->expects; x; x = x->next) {
         checker_t one = {.m = m, .r = r};
+        if (x->sometimes) {
+            /* counted, never failed: whether it held is all that is kept */
+            v->sometimes[x->sometimes_index] = (unsigned char)check_one(&one, x);
+            oom |= one.oom || one.why.oom;
+            clear_details(&one);
+            continue;
+        }
         if (check_one(&one, x)) {
             clear_details(&one);
             continue;
@@ -553,5 +566,6 @@ void scn_verdict_free(scn_verdict_t *v)
         free(v->details[i]);
     free(v->details);
     free(v->why);
+    free(v->sometimes);
     memset(v, 0, sizeof(*v));
 }

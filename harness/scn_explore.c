@@ -62,6 +62,8 @@ void xp_run_free(xp_run_t *r)
     free(r->choices);
     r->choices = NULL;
     r->n_choices = 0;
+    free(r->sometimes);
+    r->sometimes = NULL;
 }
 
 /* ---------------------------------------------------------------- one run */
@@ -536,6 +538,11 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
     r->steps = e.res->end_steps;
     describe_failure(x->m, &e, r->expectation, sizeof(r->expectation),
                      &r->exp_line, r->why, sizeof(r->why));
+    r->sometimes = xp_sometimes_bits(&e.v);
+    if (e.v.sometimes && !r->sometimes) {
+        exec_free(&e);
+        return SCN_ENOMEM;
+    }
     if (scn_token_format(&gen, r->gen_token, sizeof(r->gen_token)) < 0)
         r->gen_token[0] = '\0';
     scn_token_t t = gen;
@@ -549,6 +556,7 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
     r->choices = malloc((r->n_choices ? r->n_choices : 1) * sizeof(*r->choices));
     if (!r->choices) {
         exec_free(&e);
+        xp_run_free(r);
         return SCN_ENOMEM;
     }
     if (r->n_choices)
@@ -565,6 +573,7 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
         free(all);
         if (rc < 0) {
             exec_free(&e);
+            xp_run_free(r);
             return rc;
         }
         if (trace_hash(e2.res) != r->trace_hash) {
@@ -790,15 +799,20 @@ static size_t next_lc(const scn_result_t *r, size_t i)
 }
 
 /* The first lifecycle event where the failing and the passing traces
- * part: `a` (failing) came before `b`, which the passing run had there. */
+ * part: `a` (failing) came before `b`, which the passing run had there.
+ * *at_fail / *at_pass: the indices of a in fail and of b in pass
+ * (n_events of the trace that has none there). */
 static void critical_pair(const scn_result_t *fail, const scn_result_t *pass,
-                          char *out, size_t n)
+                          char *out, size_t n, size_t *at_fail,
+                          size_t *at_pass)
 {
     size_t i = next_lc(fail, 0), j = next_lc(pass, 0);
     char a[200], b[200];
     out[0] = '\0';
     for (;;) {
         int ef = i >= fail->n_events, ep = j >= pass->n_events;
+        *at_fail = i;
+        *at_pass = j;
         if (ef && ep)
             return;
         if (ef || ep) {
@@ -824,8 +838,10 @@ static void critical_pair(const scn_result_t *fail, const scn_result_t *pass,
  * preemption first, that passes without one of the others, which the
  * text names.  "" when no schedule one preemption away passes. */
 static void critical_against_pass(shrink_cx_t *c, const uint32_t *cur, size_t n,
-                                  const xp_exec_t *fail, char *out, size_t n_out)
+                                  const scn_result_t *fail, char *out,
+                                  size_t n_out, xp_critical_t *keep)
 {
+    size_t at_fail = 0, at_pass = 0;
     out[0] = '\0';
     size_t total = xp_preemptions(cur, n), k = total;
     uint32_t *cand = malloc((n ? n : 1) * sizeof(*cand));
@@ -843,11 +859,17 @@ static void critical_against_pass(shrink_cx_t *c, const uint32_t *cur, size_t n,
                 continue;
             c->replays++;
             if (ep.v.kind == SCN_PASS) {
-                critical_pair(fail->res, ep.res, out, n_out);
+                critical_pair(fail, ep.res, out, n_out, &at_fail, &at_pass);
                 if (out[0] && k != total)
                     snprintf(out + strlen(out), n_out - strlen(out),
                              " (against the run without preemption %zu of %zu)",
                              k, total);
+                if (out[0] && keep) {
+                    keep->fail_at = at_fail;
+                    keep->pass_at = at_pass;
+                    keep->pass = ep.res;
+                    ep.res = NULL;
+                }
             }
             exec_free(&ep);
         }
@@ -925,12 +947,32 @@ int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
         char buf[SCN_TOKEN_MAX + 1];
         if (scn_token_format(&t, buf, sizeof(buf)) >= 0)
             snprintf(s->token, sizeof(s->token), "%s", buf);
-        critical_against_pass(&c, cur, n, &ef, s->critical,
-                              sizeof(s->critical));
+        critical_against_pass(&c, cur, n, ef.res, s->critical,
+                              sizeof(s->critical), NULL);
     }
     exec_free(&ef);
     free(cur);
     return c.replays;
+}
+
+int xp_critical(xp_explorer_t *x, const scn_result_t *fail, xp_critical_t *cp)
+{
+    memset(cp, 0, sizeof(*cp));
+    cp->fail_at = fail->n_events;
+    size_t n = dense_len(fail->choices, fail->n_choices);
+    uint32_t *cur = dense(fail->choices, n);
+    if (!cur)
+        return SCN_ENOMEM;
+    shrink_cx_t c = {.x = x};
+    critical_against_pass(&c, cur, n, fail, cp->text, sizeof(cp->text), cp);
+    free(cur);
+    return 0;
+}
+
+void xp_critical_free(xp_critical_t *cp)
+{
+    scn_result_free(cp->pass);
+    cp->pass = NULL;
 }
 
 /* ---------------------------------------------------------------- replay */

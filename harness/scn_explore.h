@@ -38,7 +38,9 @@
  *       scheduler steps; token: replays exactly this run (an explicit choice
  *       sequence when it fits in 100 bytes, else the regenerating token);
  *       expectation/why: the first failed expectation ("" on PASS).  A run
- *       that is FAIL or HUNG is NOT shrunk by the worker.
+ *       that is FAIL or HUNG is NOT shrunk by the worker.  When the file
+ *       has `sometimes` lines, also "sometimes":"0110": one digit per line
+ *       in file order, 1 when it held in this run (absent otherwise).
  *   {"type":"done","runs":K,"exhausted":true|false}
  *       at the end; exhausted: dfs ran out of schedules before K (always
  *       false for the other strategies).
@@ -174,6 +176,7 @@ typedef struct xp_run {
     size_t n_choices;
     int verify_failed;
     char verify_msg[1024];
+    char *sometimes; /* xp_sometimes_bits of the run, or NULL */
 } xp_run_t;
 
 void xp_run_free(xp_run_t *r);
@@ -216,6 +219,20 @@ typedef struct xp_shrunk {
 } xp_shrunk_t;
 int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s);
 
+/* The critical pair of a failing run as xp_shrink finds it for the shrunk
+ * schedule, for any failing run of x's mask and variant (its recorded
+ * choices): text ("" when no schedule one preemption away passes), the
+ * index in fail->events of the pair's first event (`a` of "`a` before
+ * `b`"; n_events when none), the index in pass->events of the passing
+ * run's event there (`b`), and that passing run (xp_critical_free). */
+typedef struct xp_critical {
+    char text[512];
+    size_t fail_at, pass_at;
+    scn_result_t *pass;
+} xp_critical_t;
+int xp_critical(xp_explorer_t *x, const scn_result_t *fail, xp_critical_t *cp);
+void xp_critical_free(xp_critical_t *cp);
+
 /* Replay a token against a model; the result and verdict are the caller's
  * (scn_result_free / scn_verdict_free).  continue_random: on a content
  * hash mismatch replay the prefix and finish under seeded random
@@ -249,6 +266,13 @@ typedef struct xp_meta {
     int exhausted;
 } xp_meta_t;
 
+/* One `sometimes` line over an exploration: the runs in which it held. */
+typedef struct xp_sometimes {
+    int line;
+    char text[320]; /* "FILE:LINE: EXPR", EXPR what follows `sometimes` */
+    uint64_t hits;
+} xp_sometimes_t;
+
 typedef struct xp_totals {
     uint64_t runs, decisions;
     uint64_t *schedules; /* hash set (open addressing, 0 = empty) */
@@ -264,6 +288,8 @@ typedef struct xp_totals {
     const char *variant;
     unsigned mask;
     xp_meta_t last;      /* xp_totals_read: the file just read */
+    xp_sometimes_t *sometimes; /* per `sometimes` line, file order */
+    size_t n_sometimes;
 } xp_totals_t;
 
 int xp_totals_add_schedule(xp_totals_t *t, uint64_t h);
@@ -284,6 +310,23 @@ int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg);
  * included). */
 void xp_totals_print(const xp_totals_t *t, FILE *f);
 
+/* `sometimes` counts (scn_sometimes.c).  init: one entry per line of m,
+ * no hits.  count: add one run's hits, a string of '0'/'1' per line (what
+ * xp_sometimes_bits makes of a verdict, malloc'ed, NULL when the file has
+ * none; the worker protocol's "sometimes"); NULL adds nothing (a crash).
+ * never: the lines hit in no run.  print: one line each after the summary,
+ * `sometimes FILE:LINE: EXPR — hit in H of R runs`, or `NEVER HIT ...`.
+ * write / read: the result file's "sometimes" array (merge sums the
+ * hits). */
+int xp_sometimes_init(xp_totals_t *t, const scn_model_t *m);
+void xp_sometimes_count(xp_totals_t *t, const char *bits);
+char *xp_sometimes_bits(const scn_verdict_t *v);
+size_t xp_sometimes_never(const xp_totals_t *t);
+void xp_sometimes_print(const xp_totals_t *t, FILE *f);
+void xp_sometimes_write(const xp_totals_t *t, FILE *f);
+int xp_sometimes_read(xp_totals_t *t, const char *s, const char *path,
+                      char *msg, size_t n_msg);
+
 /* ---------------------------------------------------------------- commands */
 
 /* What `csim explore` uses when --jobs / --timeout-ms are not given: the
@@ -300,6 +343,12 @@ int xp_default_jobs(void);
 int xp_explore_quiet(const char *file, const scn_model_t *m, const char *bytes,
                      size_t n_bytes, const xp_opts_t *o, int in_process,
                      xp_totals_t *tot);
+
+/* The scenario a token names, as `csim replay TOKEN` without FILE finds
+ * it: the shallowest *.scn below dir whose content hash is h (malloc'ed
+ * path), or NULL (msg says why when a search bound or an error stopped
+ * it, else ""). */
+char *xp_find_by_hash(const char *dir, uint64_t h, char *msg, size_t n_msg);
 
 int scn_cmd_explore(int argc, char **argv);
 int scn_cmd_variants(int argc, char **argv);

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "scn_explore.h"
+#include "scn_junit.h"
 #include "scn_text.h"
+#include "scn_view.h"
 #include "scn_walk.h"
 #include "scn_workers.h"
 
@@ -56,14 +58,23 @@ static const char usage_explore[] =
     "  --no-shrink           print failures unshrunk (default: shrink, in a\n"
     "                        worker process)\n"
     "  --out FILE            write a JSON result file (for `csim merge`)\n"
+    "  --junit FILE          write JUnit XML: one testcase, failing with the\n"
+    "                        first failure and its replay token, or NEVER HIT\n"
     "  --trace               print each failure's (shrunk) trace\n"
+    "  --trace-out FILE      write the first failure's shrunk replay as Chrome\n"
+    "                        trace event JSON (Perfetto)\n"
+    "  --html FILE           write it as a self-contained HTML timeline\n"
     "\n"
     "A run that kills its worker process (a signal, abort) is a CRASH, one over\n"
     "--timeout-ms a TIMEOUT: printed with the crash and its replay token, not\n"
     "shrunk, counted as failures; every other run still completes.\n"
     "\n"
+    "A `sometimes` line of the file is counted: the runs in which it held are\n"
+    "printed after the summary, and one that held in none is NEVER HIT.\n"
+    "\n"
     "exit status: 0 no failure, 1 a failure, crash or timeout (or a --verify\n"
-    "mismatch), 2 usage or scenario file error, or the workers failed\n";
+    "mismatch, or a NEVER HIT), 2 usage or scenario file error, or the workers\n"
+    "failed\n";
 
 static const char usage_replay[] =
     "usage: csim replay TOKEN [FILE] [--trace] [--json] [--continue random]\n"
@@ -80,6 +91,8 @@ static const char usage_replay[] =
     "options:\n"
     "  --trace               print the run's trace (byte-identical to explore's)\n"
     "  --json                the result as JSON\n"
+    "  --trace-out FILE      write the run as Chrome trace event JSON (Perfetto)\n"
+    "  --html FILE           write the run as a self-contained HTML timeline\n"
     "  --continue random     replay a drifted scenario's prefix, then random\n"
     "                        (default: refuse a changed file)\n"
     "  --in-process          run in this process (default: in a child process,\n"
@@ -100,8 +113,8 @@ static const char usage_merge[] =
     "4\".  With --until first the totals need not equal an unsharded run's.\n"
     "No options.\n"
     "\n"
-    "exit status: 0 no failure, 1 a failure, 2 usage, an unreadable file or\n"
-    "files that cannot be merged\n";
+    "exit status: 0 no failure, 1 a failure (or a `sometimes` line no shard\n"
+    "hit), 2 usage, an unreadable file or files that cannot be merged\n";
 
 static int usage(const char *u, const char *fmt, const char *arg)
 {
@@ -145,6 +158,8 @@ typedef struct cli {
     int in_process; /* --in-process: no worker processes */
     const char *shrink;
     const char *skip; /* explore-worker: runs not to execute (dfs) */
+    const char *junit; /* --junit FILE (not the worker's) */
+    scn_view_dest_t views; /* --trace-out, --html (not the worker's) */
 } cli_t;
 
 static int parse_opts(int argc, char **argv, cli_t *c, int worker)
@@ -242,6 +257,11 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
                 c->o.shard_n = n;
             } else if (!strcmp(a, "--out")) {
                 c->o.out = v;
+            } else if (!worker && !strcmp(a, "--junit")) {
+                c->junit = v;
+            } else if (!worker && (!strcmp(a, "--trace-out") ||
+                                   !strcmp(a, "--html"))) {
+                *(a[2] == 't' ? &c->views.trace_out : &c->views.html) = v;
             } else if (!strcmp(a, "--variant")) {
                 if (!scn_preset_known(v)) {
                     char known[300];
@@ -451,6 +471,7 @@ static int explore_inproc(xcx_t *cx, int *verify_bad, int *exhausted)
         cx->tot.runs++;
         cx->tot.decisions += r.decisions;
         xp_totals_add_schedule(&cx->tot, r.schedule);
+        xp_sometimes_count(&cx->tot, r.sometimes);
         if (r.verify_failed) {
             (*verify_bad)++;
             printf("VERIFY run %" PRIu64 ": replaying the schedule gave a "
@@ -512,6 +533,7 @@ static int on_worker_run(const scn_run_report_t *r, void *arg)
     cx->tot.decisions += r->decisions;
     if (r->schedule[0])
         xp_totals_add_schedule(&cx->tot, strtoull(r->schedule, NULL, 16));
+    xp_sometimes_count(&cx->tot, r->sometimes);
     if (r->verdict == SCN_RUN_PASS)
         return 0;
     /* Shrinking starts worker processes of its own: after the loop. */
@@ -789,8 +811,18 @@ int scn_cmd_explore(int argc, char **argv)
     char *bytes;
     size_t nb;
     scn_model_t *m;
-    if (load("explore", c.file, &bytes, &nb, &m))
+    if (load("explore", c.file, &bytes, &nb, &m)) {
+        if (c.junit && scn_junit_explore(c.junit, c.file, c.file, 1, NULL, 2,
+                                         0) < 0)
+            fprintf(stderr, "csim: cannot write %s: %s\n", c.junit,
+                    strerror(errno));
         return 2;
+    }
+    if (scn_view_dest_check(&c.views, (char *const *)&c.file, 1, stderr)) {
+        scn_model_free(m);
+        free(bytes);
+        return 2;
+    }
     char mask[64];
     scn_choices_format(c.o.choices ? c.o.choices
                        : m->explore_choices ? m->explore_choices
@@ -818,11 +850,21 @@ int scn_cmd_explore(int argc, char **argv)
     cx.m = m;
     cx.bytes = bytes;
     cx.nb = nb;
+    if (xp_sometimes_init(&cx.tot, m) < 0) {
+        fprintf(stderr, "csim: out of memory\n");
+        scn_model_free(m);
+        free(bytes);
+        return 2;
+    }
     int verify_bad = 0, exhausted = 0;
     double t0 = now_s();
     rc = workers ? explore_workers(&cx, &exhausted)
                  : explore_inproc(&cx, &verify_bad, &exhausted);
     if (rc == 2) {
+        if (c.junit && scn_junit_explore(c.junit, c.file, c.file, 0, &cx.tot, 2,
+                                         now_s() - t0) < 0)
+            fprintf(stderr, "csim: cannot write %s: %s\n", c.junit,
+                    strerror(errno));
         xp_totals_free(&cx.tot);
         scn_model_free(m);
         free(bytes);
@@ -851,12 +893,43 @@ int scn_cmd_explore(int argc, char **argv)
     else if (c.o.verify)
         printf("verify: every replay gave the same trace\n");
     xp_totals_print(&cx.tot, stdout);
+    /* a window no explored schedule reached: the exploration proved nothing
+     * about it */
+    xp_sometimes_print(&cx.tot, stdout);
+    if (xp_sometimes_never(&cx.tot) && status == 0)
+        status = 1;
     if (c.o.out && xp_totals_write(&cx.tot, c.o.out, c.file, &c.o) < 0) {
         fprintf(stderr, "csim: cannot write %s: %s\n", c.o.out, strerror(errno));
         status = 2;
     }
     if (verify_bad && status == 0)
         status = 1;
+    if (c.views.trace_out || c.views.html) {
+        /* the first FAIL / HUNG, replayed here (a CRASH would end csim) */
+        const xp_failure_t *f = NULL;
+        for (size_t i = 0; !f && i < cx.tot.n_failures; i++)
+            if ((!strcmp(cx.tot.failures[i].verdict, "FAIL") ||
+                 !strcmp(cx.tot.failures[i].verdict, "HUNG")) &&
+                cx.tot.failures[i].token[0])
+                f = &cx.tot.failures[i];
+        if (!f)
+            fprintf(stderr, "csim: no failing run to write --trace-out / --html "
+                            "of\n");
+        else if (scn_view_emit_token(&c.views, c.file, m, bytes, nb, f->token,
+                                     stderr) < 0)
+            status = 2;
+    }
+    if (c.junit) {
+        char name[1100];
+        snprintf(name, sizeof(name), "%s%s%s%s", c.file, label[0] ? " [" : "",
+                 label, label[0] ? "]" : "");
+        if (scn_junit_explore(c.junit, c.file, name, 0, &cx.tot, status,
+                              now_s() - t0) < 0) {
+            fprintf(stderr, "csim: cannot write %s: %s\n", c.junit,
+                    strerror(errno));
+            status = 2;
+        }
+    }
     fflush(stdout);
     xp_totals_free(&cx.tot);
     scn_model_free(m);
@@ -880,6 +953,11 @@ int xp_explore_quiet(const char *file, const scn_model_t *m, const char *bytes,
     cx.bytes = bytes;
     cx.nb = n_bytes;
     cx.quiet = 1;
+    if (xp_sometimes_init(&cx.tot, m) < 0) {
+        fprintf(stderr, "csim: out of memory\n");
+        *tot = cx.tot;
+        return 2;
+    }
     int verify_bad = 0, exhausted = 0;
     int rc = !in_process && !o->verify
                  ? explore_workers(&cx, &exhausted)
@@ -1049,6 +1127,8 @@ int scn_cmd_explore_worker(int argc, char **argv)
             jstr(r.expectation);
             printf(",\"why\":");
             jstr(r.why);
+            if (r.sometimes)
+                printf(",\"sometimes\":\"%s\"", r.sometimes);
             printf("}\n");
             fflush(stdout);
             xp_run_free(&r);
@@ -1113,6 +1193,7 @@ int scn_cmd_replay(int argc, char **argv)
 {
     const char *token = NULL, *file = NULL;
     int trace = 0, cont = 0, json = 0, inproc = 0;
+    scn_view_dest_t views = {0}; /* --trace-out, --html */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -1124,6 +1205,10 @@ int scn_cmd_replay(int argc, char **argv)
             json = 1;
         } else if (!strcmp(a, "--in-process")) {
             inproc = 1;
+        } else if (!strcmp(a, "--trace-out") || !strcmp(a, "--html")) {
+            if (i + 1 >= argc)
+                return usage(usage_replay, "option %s needs a value", a);
+            *(a[2] == 't' ? &views.trace_out : &views.html) = argv[++i];
         } else if (!strcmp(a, "--continue")) {
             if (i + 1 >= argc || strcmp(argv[i + 1], "random") != 0)
                 return usage(usage_replay, "%s", "--continue takes 'random'");
@@ -1167,6 +1252,13 @@ int scn_cmd_replay(int argc, char **argv)
     size_t nb;
     scn_model_t *m;
     if (load("replay", file, &bytes, &nb, &m)) {
+        free(found);
+        scn_token_free(&t);
+        return 2;
+    }
+    if (scn_view_dest_check(&views, (char *const *)&file, 1, stderr)) {
+        scn_model_free(m);
+        free(bytes);
         free(found);
         scn_token_free(&t);
         return 2;
@@ -1251,6 +1343,16 @@ int scn_cmd_replay(int argc, char **argv)
                              .json = json};
         scn_report_result(&rp, file, m, r, &v);
         status = v.kind == SCN_PASS ? 0 : 1;
+        if (views.trace_out || views.html) {
+            scn_view_t sv;
+            char crit[512];
+            scn_view_init(&sv, file, m, r, &v);
+            sv.token = token;
+            if (!drifted)
+                scn_view_find_critical(&sv, m, bytes, nb, &t, crit, sizeof(crit));
+            if (scn_view_emit(&views, &sv, stderr) < 0)
+                status = 2;
+        }
         scn_verdict_free(&v);
         scn_result_free(r);
     }
@@ -1379,7 +1481,8 @@ int scn_cmd_merge(int argc, char **argv)
                                          : "a shard stopped at its --runs");
     }
     xp_totals_print(&tot, stdout);
-    int status = tot.n_failures ? 1 : 0;
+    xp_sometimes_print(&tot, stdout);
+    int status = tot.n_failures || xp_sometimes_never(&tot) ? 1 : 0;
     free(have);
     xp_totals_free(&tot);
     return status;
@@ -1387,4 +1490,9 @@ bad:
     free(have);
     xp_totals_free(&tot);
     return 2;
+}
+
+char *xp_find_by_hash(const char *dir, uint64_t h, char *msg, size_t n_msg)
+{
+    return find_by_hash(dir, h, msg, n_msg);
 }

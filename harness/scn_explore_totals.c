@@ -94,6 +94,7 @@ void xp_totals_free(xp_totals_t *t)
 {
     free(t->schedules);
     free(t->failures);
+    free(t->sometimes);
     memset(t, 0, sizeof(*t));
 }
 
@@ -175,7 +176,9 @@ int xp_totals_write(const xp_totals_t *t, const char *path,
         json_str(f, x->text);
         fputc('}', f);
     }
-    fprintf(f, "]}\n");
+    fputc(']', f);
+    xp_sometimes_write(t, f);
+    fprintf(f, "}\n");
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
         unlink(tmp);
@@ -309,6 +312,8 @@ int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg)
             q += 7;
         }
     }
+    if (rc == 0)
+        rc = xp_sometimes_read(t, s, path, msg, n_msg);
     free(s);
     return rc;
 }

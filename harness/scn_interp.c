@@ -337,6 +337,143 @@ static int handle_result(ctr_worker_ctx_t *ctx, void *arg,
     return 0;
 }
 
+/* spawn_worker through entrypoint ep, with its handle_result hook. */
+static int fire(ctr_extension_t *ep, const char *args, ctr_worker_ctx_t **wc)
+{
+    const scn_extrt_t *er = ep ? ctr_extension_user(ep) : NULL;
+    ctr_handle_result_fn hr = NULL;
+    if (er && er->ext->has_hook[SCN_HOOK_HANDLE_RESULT])
+        hr = handle_result;
+    return ctr_spawn_worker(ep ? ctr_extension_container(ep) : NULL, ep, args,
+                            hr, (void *)er, wc);
+}
+
+/* ------------------------------------------------ built-in entrypoints */
+
+/* Timer._run: `with Timeout(interval, exception=False): should_stop.wait();
+ * break`, then a worker; the handwritten `every D until should_stop: fire
+ * EP`.  ContainerBeingKilled is not caught (nameko lets it propagate). */
+static int timer_main(sim_world_t *w, void *arg)
+{
+    scn_extrt_t *er = arg;
+    scn_cx_t cx = {.rt = er->rt, .svc = er->svc, .ext = er->bound};
+    for (;;) {
+        int timed_out = 1;
+        int rc = sim_event_wait_timeout(w, er->should_stop, er->ext->timer,
+                                        NULL, &timed_out);
+        if (rc < 0 || !timed_out)
+            return rc < 0 ? rc : 0;
+        rc = fire(er->bound, "", NULL);
+        if (rc < 0)
+            return raise_plain(&cx, rc, "fire");
+    }
+}
+
+/* What a timer or tcp entrypoint does in start, stop and kill before the
+ * hook written in the file: Timer.start spawns the loop as a managed
+ * thread, Timer.stop sends should_stop and waits for the loop, Timer.kill
+ * kills it; a tcp entrypoint takes requests between its start and its stop
+ * or kill. */
+static int builtin_hook(ctr_extension_t *ext, scn_extrt_t *er, scn_hook_t h)
+{
+    sim_world_t *w = er->rt->w;
+    if (er->ext->tcp) {
+        if (h == SCN_HOOK_START) {
+            er->bound = ext;
+            er->accepting = 1;
+        } else if (h == SCN_HOOK_STOP || h == SCN_HOOK_KILL) {
+            er->accepting = 0;
+        }
+        return 0;
+    }
+    char ident[256];
+    scn_cx_t cx = {.rt = er->rt, .svc = er->svc, .ext = ext};
+    int rc = 0;
+    switch (h) {
+    case SCN_HOOK_START:
+        er->bound = ext;
+        snprintf(ident, sizeof(ident), "%s.timer", er->ext->name);
+        rc = ctr_spawn_managed_thread(ctr_extension_container(ext), timer_main,
+                                      er, ident, &er->timer_loop);
+        return rc < 0 ? raise_plain(&cx, rc, "spawn") : 0;
+    case SCN_HOOK_STOP:
+        rc = sim_event_send(w, er->should_stop, NULL, NULL);
+        if (rc == 0 && er->timer_loop)
+            rc = sim_thread_wait(w, er->timer_loop, NULL);
+        return rc;
+    case SCN_HOOK_KILL:
+        return er->timer_loop ? sim_thread_kill(w, er->timer_loop, NULL) : 0;
+    default:
+        return 0;
+    }
+}
+
+/* Python's str() of an error: "Type: message", or "Type" alone. */
+static void error_text(const sim_error_t *e, char *buf, size_t n)
+{
+    if (e->message[0])
+        snprintf(buf, n, "%s: %s", e->type, e->message);
+    else
+        snprintf(buf, n, "%s", e->type);
+}
+
+int scn__request(scn_rt_t *rt, ctr_extension_t *ep, const char *args,
+                 const char **reply)
+{
+    sim_world_t *w = rt->w;
+    scn_extrt_t *er = ctr_extension_user(ep);
+    scn_cx_t cx = {.rt = rt, .svc = er->svc};
+    char text[1024], err[900];
+    *reply = NULL;
+    if (!er->accepting) {
+        snprintf(text, sizeof(text), "error: Unavailable: %s.%s is not running",
+                 er->svc->svc->name, er->ext->name);
+    } else {
+        ctr_worker_ctx_t *wc = NULL;
+        int rc = fire(ep, args, &wc);
+        if (rc == 0)
+            rc = sim_thread_wait(w, ctr_worker_thread(wc), NULL);
+        if (rc < 0) {
+            const sim_error_t *e = sim_error_pending(w);
+            sim_thread_t *t = wc ? ctr_worker_thread(wc) : NULL;
+            /* The worker's own end (killed, or raised past the method) is
+             * the reply; a kill or a base error aimed at the caller, or a
+             * plain failure, is the caller's. */
+            int workers = t && sim_thread_state(t) == SIM_THREAD_DEAD &&
+                          sim_thread_exit_error(t) == e;
+            if (!e || (!workers && (e == &sim_error_exit ||
+                                    (e->flags & SIM_ERR_BASE))))
+                return e ? rc : raise_plain(&cx, rc, "request");
+            sim_error_take(w);
+            error_text(e, err, sizeof(err));
+            snprintf(text, sizeof(text), "error: %s", err);
+        } else if (ctr_worker_exc(wc)) {
+            error_text(ctr_worker_exc(wc), err, sizeof(err));
+            snprintf(text, sizeof(text), "error: %s", err);
+        } else {
+            snprintf(text, sizeof(text), "%s",
+                     str_or_none(ctr_worker_result(wc)));
+        }
+    }
+    /* One line: escape what would end it. */
+    char line[2100];
+    size_t k = 0;
+    for (const char *p = text; *p && k + 3 < sizeof(line); p++) {
+        if (*p == '\n' || *p == '\r') {
+            line[k++] = '\\';
+            line[k++] = *p == '\n' ? 'n' : 'r';
+        } else {
+            line[k++] = *p;
+        }
+    }
+    line[k] = '\0';
+    *reply = sim_strdup(w, line);
+    if (!*reply)
+        return SIM_ENOMEM;
+    sim_trace(w, "reply", er->ext->name, "%s", line);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- steps */
 
 /* nameko's Timer loop: `while True: with Timeout(interval, exception=False):
@@ -415,14 +552,9 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
     }
     case SCN_S_FIRE: {
         ctr_container_t *c = target(cx, s);
-        ctr_extension_t *ep = ctr_container_find(c, s->name);
-        const scn_extrt_t *er = ep ? ctr_extension_user(ep) : NULL;
-        ctr_handle_result_fn hr = NULL;
-        if (er && er->ext->has_hook[SCN_HOOK_HANDLE_RESULT])
-            hr = handle_result;
         ctr_worker_ctx_t *wc = NULL;
-        rc = ctr_spawn_worker(c, ep, s->text ? expand(cx, s->text) : "", hr,
-                              (void *)er, &wc);
+        rc = fire(ctr_container_find(c, s->name),
+                  s->text ? expand(cx, s->text) : "", &wc);
         if (rc < 0)
             rc = raise_plain(cx, rc, "fire");
         else if (s->as && wc)
@@ -504,6 +636,11 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
     case SCN_S_CRASH:
         planted_crash((int)s->count);
         break;
+    case SCN_S_REQUEST: {
+        const char *reply;
+        return scn__request(rt, ctr_container_find(target(cx, s), s->name),
+                            s->text ? expand(cx, s->text) : "", &reply);
+    }
     case SCN_S_KINDS:
         return 0;
     }
@@ -540,6 +677,11 @@ static int run_hook(ctr_extension_t *ext, scn_hook_t h, ctr_worker_ctx_t *ctx,
                     const void **value)
 {
     scn_extrt_t *er = ctr_extension_user(ext);
+    if (er && (er->ext->timer || er->ext->tcp) && h <= SCN_HOOK_KILL) {
+        int rc = builtin_hook(ext, er, h);
+        if (rc < 0)
+            return rc;
+    }
     if (!er || !er->ext->hooks[h])
         return 0;
     /* A kill hook gets kill(exc): the running kill's error under

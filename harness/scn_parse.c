@@ -24,7 +24,7 @@ static const char *const step_names[SCN_S_KINDS] = {
     "kill thread",  "wait thread", "start",       "stop",        "wait",
     "kill",         "register",    "unregister",  "every",       "repeat",
     "runner.start", "runner.stop", "runner.kill", "runner.wait", "host",
-    "interrupt",    "crash",
+    "interrupt",    "crash",       "request",
 };
 
 const char *scn_step_name(scn_step_kind_t k)
@@ -61,6 +61,7 @@ typedef struct parser {
     size_t li, ti;
     int seen_variant, seen_scenario, seen_explore;
     int list_line; /* line of the statement whose step list is being parsed */
+    size_t x_first; /* token where the expectation starts (after `sometimes`) */
     scn_service_t **svc_tail;
     scn_actor_t **actor_tail;
     scn_expect_t **expect_tail;
@@ -591,6 +592,14 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
         if (!(ctx & CTX_ACTOR))
             return err_tok(p, t, "'%s' is only allowed in actors", w);
         s->kind = w[0] == 'h' ? SCN_S_HOST : SCN_S_INTERRUPT;
+    } else if (strcmp(w, "request") == 0) {
+        /* A client's request line to a tcp entrypoint (csim serve). */
+        if (!(ctx & CTX_ACTOR))
+            return err_tok(p, t, "'request' is a client's step: only allowed "
+                                 "in actors");
+        s->kind = SCN_S_REQUEST;
+        TRY(parse_qualified(p, "an entrypoint name", s));
+        s->text = opt_string(p);
     } else if (strcmp(w, "crash") == 0) {
         static const char *const how[] = {"segv", "abort", "overflow"};
         s->kind = SCN_S_CRASH;
@@ -614,7 +623,7 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
             "mark",  "sleep", "yield",    "wait",       "send",   "reset",
             "raise", "return", "spawn",   "fire",       "kill",   "start",
             "stop",  "register", "unregister", "every", "repeat", "runner",
-            "host",  "interrupt", "crash", NULL};
+            "host",  "interrupt", "crash", "request", NULL};
         char h[80];
         if (continuation_line(p, t) &&
             (in_list(w, structure) ||
@@ -815,9 +824,19 @@ static int parse_ext(parser_t *p, size_t li, ctr_ext_kind_t kind,
             TRY(expect_punct(p, '=', "after 'expected'"));
             TRY(parse_type_list(p, 0, &e->expected, &e->expected_pos,
                                 &e->n_expected));
+        } else if (strcmp(o, "timer") == 0 && kind == CTR_ENTRYPOINT) {
+            /* nameko's Timer(interval); scenarios/README.md 3.3 */
+            advance(p);
+            TRY(expect_punct(p, '=',
+                             "after 'timer' (timer=INTERVAL, e.g. timer=1s)"));
+            TRY(parse_duration(p, 0, &e->timer));
+        } else if (strcmp(o, "tcp") == 0 && kind == CTR_ENTRYPOINT) {
+            e->tcp = 1;
+            advance(p);
         } else {
             static const char *const ep_opts[] = {"shared", "collector", "key",
-                                                  "method", "expected", NULL};
+                                                  "method", "expected", "timer",
+                                                  "tcp", NULL};
             static const char *const ext_opts[] = {"shared", "collector", "key",
                                                    NULL};
             char h[80];
@@ -929,7 +948,7 @@ static int parse_service(parser_t *p, size_t li)
 static const char *const trace_kinds[] = {
     "spawn", "run",  "yield", "sleep", "block", "wake",  "kill",   "exit",
     "link",  "send", "hung",  "crash", "log",   "call",  "ret",   "state",
-    "worker", "managed", "host", "mark", "step", "*",   NULL,
+    "worker", "managed", "host", "mark", "step", "reply", "*",  NULL,
 };
 
 static int is_trace_kind(const char *w)
@@ -1015,12 +1034,12 @@ static int parse_pattern(parser_t *p, scn_pattern_t *pat)
         pat->subject_pos = pos_of(p, t);
         advance(p);
         field(p, &pat->detail, &pat->detail_pos);
-    } else if (p->ti == 0 && (is_actor_name(p, t->text))) {
+    } else if (p->ti == p->x_first && (is_actor_name(p, t->text))) {
         return err_tok(p, t,
                        "'%s' is an actor: write 'actor %s returns' (or raises "
                        "TYPE, or blocked)",
                        t->text, t->text);
-    } else if (p->ti == 0 && in_list(t->text, op_words)) {
+    } else if (p->ti == p->x_first && in_list(t->text, op_words)) {
         return err_missing_result(p, t);
     } else {
         return err_tok(p, t,
@@ -1031,12 +1050,12 @@ static int parse_pattern(parser_t *p, scn_pattern_t *pat)
                        scn__hint(h, sizeof(h), t->text, trace_kinds));
     }
     scn_tok_t *e = tok(p);
-    if (t == &line(p)->toks[0] && strcmp(t->text, "kill") == 0 && pat->subject &&
-        scn__suggest(pat->subject, result_words))
+    if (t == &line(p)->toks[p->x_first] && strcmp(t->text, "kill") == 0 &&
+        pat->subject && scn__suggest(pat->subject, result_words))
         return err_missing_result(p, t); /* `kill raisse Boom` */
     if (!at_end(p) && !is_stop_word(e) && !is_punct(e, ';')) {
         /* A misspelt `then` was taken as a subject or detail. */
-        const scn_tok_t *first_tok = &line(p)->toks[0];
+        const scn_tok_t *first_tok = &line(p)->toks[p->x_first];
         for (const scn_tok_t *w = t + 1; w <= e && w >= first_tok; w++) {
             const char *near = w->kind == SCN_T_WORD
                                    ? scn__suggest(w->text, stop_words)
@@ -1149,6 +1168,7 @@ static int parse_expect_line(parser_t *p, size_t li)
     char b[200];
     p->li = li;
     p->ti = 0;
+    p->x_first = 0;
     scn_expect_t *x = NEW(p, scn_expect_t);
     if (!x)
         return SCN_ENOMEM;
@@ -1166,6 +1186,19 @@ static int parse_expect_line(parser_t *p, size_t li)
             return SCN_ENOMEM;
     }
     TRY(no_children(p, li, "an expectation"));
+    if (is_word(t, "sometimes")) {
+        /* `sometimes EXPECTATION`: any other form, counted over runs */
+        advance(p);
+        t = tok(p);
+        if (t->kind == SCN_T_EOL)
+            return err_tok(p, t, "expected an expectation after 'sometimes' "
+                                 "(e.g. 'sometimes P1 then P2')");
+        if (is_word(t, "sometimes"))
+            return err_tok(p, t, "'sometimes' is given twice");
+        x->sometimes = 1;
+        x->sometimes_index = p->m->n_sometimes++;
+        p->x_first = p->ti;
+    }
     scn_step_kind_t op;
     int runner;
     if (is_word(t, "never")) {
@@ -1236,6 +1269,10 @@ static int parse_expect_line(parser_t *p, size_t li)
         }
         if (x->final == SCN_F_HUNG && x->svc_name)
             return err_tok(p, f, "'hung' is about the whole run, not a service");
+        if (x->final == SCN_F_HUNG && x->sometimes)
+            return err_tok(p, f, "'sometimes final hung' cannot be counted: a "
+                                 "run that hangs fails unless 'final hung' is "
+                                 "expected of every run");
         advance(p);
         if (x->final == SCN_F_HUNG)
             p->m->expects_hung = 1;
@@ -1635,6 +1672,12 @@ static int split_source(scn_model_t *m, const char *text, size_t len)
 int scn_parse(const char *path, const char *text, size_t len,
               scn_model_t **out, scn_diag_t *diag)
 {
+    return scn_parse_ex(path, text, len, 0, out, diag);
+}
+
+int scn_parse_ex(const char *path, const char *text, size_t len,
+                 unsigned flags, scn_model_t **out, scn_diag_t *diag)
+{
     *out = NULL;
     scn_arena_t arena = {0};
     scn_model_t *m = scn_arena_alloc(&arena, sizeof(*m));
@@ -1643,6 +1686,7 @@ int scn_parse(const char *path, const char *text, size_t len,
     m->arena = arena;
     m->path = scn_arena_strdup(&m->arena, path ? path : "<input>");
     m->variant = "current";
+    m->parse_flags = flags;
     parser_t p = {.m = m, .a = &m->arena, .path = m->path, .diag = diag};
     p.svc_tail = &m->services;
     p.actor_tail = &m->actors;
@@ -1671,6 +1715,12 @@ int scn_parse(const char *path, const char *text, size_t len,
 
 int scn_parse_file(const char *path, scn_model_t **out, scn_diag_t *diag)
 {
+    return scn_parse_file_ex(path, 0, out, diag);
+}
+
+int scn_parse_file_ex(const char *path, unsigned flags, scn_model_t **out,
+                      scn_diag_t *diag)
+{
     char *buf;
     size_t len;
     int rc;
@@ -1683,7 +1733,7 @@ int scn_parse_file(const char *path, scn_model_t **out, scn_diag_t *diag)
     }
     if (rc < 0)
         return rc;
-    rc = scn_parse(path, buf, len, out, diag);
+    rc = scn_parse_ex(path, buf, len, flags, out, diag);
     free(buf);
     return rc;
 }

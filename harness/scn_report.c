@@ -238,8 +238,8 @@ void scn_report_diag(scn_reporter_t *rp, const scn_diag_t *d)
 }
 
 static void report_json(scn_reporter_t *rp, const char *path,
-                        const scn_result_t *r, const scn_verdict_t *v,
-                        uint64_t hash)
+                        const scn_model_t *m, const scn_result_t *r,
+                        const scn_verdict_t *v, uint64_t hash)
 {
     const char *variant = r->variant[0] ? r->variant : "current";
     FILE *f = rp->out;
@@ -309,7 +309,9 @@ static void report_json(scn_reporter_t *rp, const char *path,
         json_str(f, r->blocked[i].waiting_on);
         fputc('}', f);
     }
-    fputs("]}\n", f);
+    fputc(']', f);
+    scn_report_sometimes_json(f, m, v);
+    fputs("}\n", f);
 }
 
 void scn_report_result(scn_reporter_t *rp, const char *path,
@@ -328,7 +330,7 @@ void scn_report_result(scn_reporter_t *rp, const char *path,
             hash = scn_fnv1a(text, strlen(text));
     }
     if (rp->json) {
-        report_json(rp, path, r, v, hash);
+        report_json(rp, path, m, r, v, hash);
         free(text);
         return;
     }
@@ -378,8 +380,14 @@ void scn_report_result(scn_reporter_t *rp, const char *path,
                 v->kind == SCN_FAIL ? "also failed" : "failed", path,
                 fl->x->pos.line, fl->x->text, fl->why);
     }
+    scn_report_sometimes(rp, path, m, v);
     if (rp->hash)
         fprintf(f, "HASH  %s%s  %016" PRIx64 "\n", path, tag, hash);
+}
+
+void scn_report_json_str(FILE *f, const char *s)
+{
+    json_str(f, s);
 }
 
 void scn_report_summary(scn_reporter_t *rp)

@@ -21,6 +21,14 @@ typedef struct scn_extrt {
     scn_rt_t *rt;
     scn_svcrt_t *svc;
     const scn_ext_t *ext;
+    /* Built-in entrypoints (scn_ext_t.timer / .tcp): the bound extension
+     * (set by its start), a timer's should_stop event and loop thread, and
+     * whether a tcp entrypoint takes requests (from its start to its stop
+     * or kill). */
+    ctr_extension_t *bound;
+    sim_event_t *should_stop;
+    sim_thread_t *timer_loop;
+    int accepting;
 } scn_extrt_t;
 
 typedef struct scn_methrt {
@@ -61,6 +69,22 @@ typedef struct scn_cx {
     int has_result;
     const void *ret;        /* set by `return` */
 } scn_cx_t;
+
+/* Build what a run needs on rt->w (rt->m, rt->w, rt->res and rt->variant
+ * set): the events, the named errors, a container per service and the
+ * runner of the `runner` line.  scn__rt_free frees them, then the world and
+ * the arena (a libuv world's loop still has to run its close callbacks). */
+int scn__rt_build(scn_rt_t *rt);
+void scn__rt_free(scn_rt_t *rt);
+
+/* One request line to a tcp entrypoint, in the calling green thread: the
+ * worker's result, `error: Type: message` (the method raised, the worker
+ * was killed, spawn_worker refused: `error: ContainerBeingKilled`), or
+ * `error: Unavailable: ...` while the entrypoint is not started.  Traced as
+ * `reply EP LINE`; *reply is world-owned, one line (newlines escaped).
+ * Fails only when the caller itself is killed or memory runs out. */
+int scn__request(scn_rt_t *rt, ctr_extension_t *ep, const char *args,
+                 const char **reply);
 
 /* Run a step list: 0 when it ran to the end, 1 after `return` (value in
  * cx->ret), or a negative code with an error pending. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "scn_rt.h"
+#include "sim_uv.h"
 
 static ctr_ext_decl_t *build_decl(scn_rt_t *rt, scn_svcrt_t *sr,
                                   const scn_ext_t *e)
@@ -31,6 +32,12 @@ static ctr_ext_decl_t *build_decl(scn_rt_t *rt, scn_svcrt_t *sr,
     d->n_expected = e->n_expected;
     d->ops = &scn__ext_ops;
     d->user = er;
+    if (e->timer) {
+        char name[256];
+        snprintf(name, sizeof(name), "%s.should_stop", e->name);
+        if (sim_event_new(rt->w, name, &er->should_stop) < 0)
+            return NULL;
+    }
     size_t n = 0;
     for (const scn_ext_t *s = e->subs; s; s = s->next)
         n++;
@@ -206,6 +213,83 @@ static int copy_trace(scn_rt_t *rt, scn_result_t *r)
     return 0;
 }
 
+int scn__rt_build(scn_rt_t *rt)
+{
+    const scn_model_t *m = rt->m;
+    int rc = 0;
+    rt->events = scn_arena_alloc(&rt->arena,
+                                 (m->n_events + 1) * sizeof(*rt->events));
+    rt->svcs = scn_arena_alloc(&rt->arena,
+                               (m->n_services + 1) * sizeof(*rt->svcs));
+    if (!rt->events || !rt->svcs)
+        return SCN_ENOMEM;
+    for (size_t i = 0; i < m->n_events; i++)
+        if (sim_event_new(rt->w, m->events[i], &rt->events[i]) < 0)
+            return SCN_ERUN;
+    /* One object per named error per run: identity is what `raises NAME`
+     * checks. */
+    rt->errors = scn_arena_alloc(&rt->arena,
+                                 (m->n_errors + 1) * sizeof(*rt->errors));
+    if (!rt->errors)
+        return SCN_ENOMEM;
+    for (size_t i = 0; i < m->n_errors; i++) {
+        const scn_errspec_t *e = &m->errors[i].spec;
+        rt->errors[i] = scn__new_error(rt->w, e->type, e->message);
+        if (!rt->errors[i])
+            return SCN_ENOMEM;
+    }
+    for (const scn_service_t *s = m->services; rc == 0 && s; s = s->next) {
+        rt->svcs[s->index].svc = s;
+        rc = build_service(rt, &rt->svcs[s->index]);
+    }
+    if (rc == 0 && m->has_runner) {
+        if (ctr_runner_new_variant(rt->w, &rt->variant, &rt->runner) < 0)
+            return SCN_ERUN;
+        for (size_t i = 0; i < m->n_runner; i++)
+            if (ctr_runner_add(rt->runner,
+                               rt->svcs[m->runner_svcs[i]->index].c) < 0)
+                return SCN_ERUN;
+    }
+    return rc;
+}
+
+void scn__rt_free(scn_rt_t *rt)
+{
+    if (rt->runner)
+        ctr_runner_free(rt->runner);
+    if (rt->svcs)
+        for (size_t i = 0; i < rt->m->n_services; i++)
+            if (rt->svcs[i].c)
+                ctr_container_free(rt->svcs[i].c);
+    if (rt->w)
+        sim_world_free(rt->w);
+    scn_arena_free(&rt->arena);
+    rt->runner = NULL;
+    rt->svcs = NULL;
+    rt->w = NULL;
+}
+
+/* A libuv loop for one real-time run (scn_run_opts_t.realtime). */
+static uv_loop_t *loop_new(void)
+{
+    uv_loop_t *loop = malloc(sizeof(*loop));
+    if (loop && uv_loop_init(loop) != 0) {
+        free(loop);
+        loop = NULL;
+    }
+    return loop;
+}
+
+/* After sim_world_free: let the world's handles close, then the loop. */
+static void loop_free(uv_loop_t *loop)
+{
+    if (!loop)
+        return;
+    uv_run(loop, UV_RUN_DEFAULT);
+    (void)uv_loop_close(loop);
+    free(loop);
+}
+
 int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
             scn_result_t **out)
 {
@@ -219,6 +303,7 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
     for (size_t i = 0; r->actors && i < m->n_actors; i++)
         r->actors[i].named = -1;
     scn_rt_t rt = {.m = m, .res = r};
+    uv_loop_t *loop = NULL;
     int rc = 0;
     if (!r->actors || !r->svcs)
         rc = SCN_ENOMEM;
@@ -239,8 +324,21 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
         cfg.choices = SIM_CHOICES_DEFAULT;
     r->choice_mask = cfg.choices;
     cfg.stack_pool = opts ? opts->stacks : NULL;
-    if (rc == 0 && sim_world_new(&cfg, &rt.w) < 0)
+    if (rc == 0 && opts && opts->realtime) {
+        /* The same limits as on the virtual clock (sim.h's defaults), the
+         * time one in real time; no choices, nothing recorded. */
+        if (!cfg.step_limit)
+            cfg.step_limit = 1000000;
+        if (!cfg.time_limit)
+            cfg.time_limit = SIM_S(3600);
+        r->choice_mask = 0;
+        loop = loop_new();
+        if (!loop || cfg.strategy != SIM_STRATEGY_FIFO || opts->n_prefix ||
+            opts->chooser || sim_world_new_uv(&cfg, loop, &rt.w) < 0)
+            rc = SCN_ERUN;
+    } else if (rc == 0 && sim_world_new(&cfg, &rt.w) < 0) {
         rc = SCN_ERUN;
+    }
     if (rc == 0 && opts && opts->n_prefix &&
         sim_world_set_prefix(rt.w, opts->prefix, opts->n_prefix) < 0)
         rc = SCN_ENOMEM;
@@ -249,42 +347,8 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
     if (rc == 0 && opts && opts->attach)
         opts->attach(opts->chooser_arg, rt.w);
 
-    if (rc == 0) {
-        rt.events = scn_arena_alloc(&rt.arena,
-                                    (m->n_events + 1) * sizeof(*rt.events));
-        rt.svcs = scn_arena_alloc(&rt.arena,
-                                  (m->n_services + 1) * sizeof(*rt.svcs));
-        if (!rt.events || !rt.svcs)
-            rc = SCN_ENOMEM;
-    }
-    for (size_t i = 0; rc == 0 && i < m->n_events; i++)
-        if (sim_event_new(rt.w, m->events[i], &rt.events[i]) < 0)
-            rc = SCN_ERUN;
-    if (rc == 0) {
-        /* One object per named error per run: identity is what
-         * `raises NAME` checks. */
-        rt.errors = scn_arena_alloc(&rt.arena,
-                                    (m->n_errors + 1) * sizeof(*rt.errors));
-        if (!rt.errors)
-            rc = SCN_ENOMEM;
-    }
-    for (size_t i = 0; rc == 0 && i < m->n_errors; i++) {
-        const scn_errspec_t *e = &m->errors[i].spec;
-        rt.errors[i] = scn__new_error(rt.w, e->type, e->message);
-        if (!rt.errors[i])
-            rc = SCN_ENOMEM;
-    }
-    for (const scn_service_t *s = m->services; rc == 0 && s; s = s->next) {
-        rt.svcs[s->index].svc = s;
-        rc = build_service(&rt, &rt.svcs[s->index]);
-    }
-    if (rc == 0 && m->has_runner) {
-        if (ctr_runner_new_variant(rt.w, &rt.variant, &rt.runner) < 0)
-            rc = SCN_ERUN;
-        for (size_t i = 0; rc == 0 && i < m->n_runner; i++)
-            if (ctr_runner_add(rt.runner, rt.svcs[m->runner_svcs[i]->index].c) < 0)
-                rc = SCN_ERUN;
-    }
+    if (rc == 0)
+        rc = scn__rt_build(&rt);
     for (const scn_actor_t *a = m->actors; rc == 0 && a; a = a->next) {
         scn_cx_t *cx = scn_arena_alloc(&rt.arena, sizeof(*cx));
         if (!cx) {
@@ -316,15 +380,8 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
             rc = SCN_ENOMEM;
     }
 
-    if (rt.runner)
-        ctr_runner_free(rt.runner);
-    if (rt.svcs)
-        for (size_t i = 0; i < m->n_services; i++)
-            if (rt.svcs[i].c)
-                ctr_container_free(rt.svcs[i].c);
-    if (rt.w)
-        sim_world_free(rt.w);
-    scn_arena_free(&rt.arena);
+    scn__rt_free(&rt);
+    loop_free(loop);
     if (rc < 0) {
         scn_result_free(r);
         return rc;

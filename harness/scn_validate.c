@@ -269,6 +269,20 @@ static int check_steps(vctx_t *v, scn_step_t *s, const scn_service_t *own,
                                     s->name, s->svc->name);
             break;
         }
+        case SCN_S_REQUEST: {
+            TRY(resolve_svc(v, s, own));
+            const scn_ext_t *e = find_ext_in(s->svc->eps, s->name);
+            if (!e || e->kind != CTR_ENTRYPOINT)
+                return scn__diag_at(v->m, v->d, s->name_pos,
+                                    "undefined entrypoint '%s' in service '%s'",
+                                    s->name, s->svc->name);
+            if (!e->tcp)
+                return scn__diag_at(v->m, v->d, s->name_pos,
+                                    "entrypoint '%s' takes no requests (add "
+                                    "'tcp' to its line)",
+                                    s->name);
+            break;
+        }
         case SCN_S_KILL_THREAD:
         case SCN_S_WAIT_THREAD:
             if (!set_has(&v->threads, s->name))
@@ -454,6 +468,16 @@ static int check_ext_tree(vctx_t *v, const scn_service_t *svc, scn_ext_t *e)
                                     "undefined method '%s' in service '%s'",
                                     e->method, svc->name);
             TRY(check_types(v, e->expected, e->expected_pos, e->n_expected));
+            if (e->timer && e->tcp)
+                return scn__diag_at(v->m, v->d, e->pos,
+                                    "entrypoint '%s' is both 'timer=' and "
+                                    "'tcp' (one kind per entrypoint)",
+                                    e->name);
+            if ((e->timer || e->tcp) && (e->shared || e->collector))
+                return scn__diag_at(v->m, v->d, e->pos,
+                                    "a %s entrypoint cannot be shared or a "
+                                    "collector ('%s')",
+                                    e->timer ? "timer" : "tcp", e->name);
         }
         for (int h = 0; h < SCN_HOOK_COUNT; h++)
             TRY(check_steps(v, e->hooks[h], svc, e));
@@ -614,7 +638,7 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
     scn_pos_t top = {1, 1};
     if (!m->services)
         return scn__diag_at(m, d, top, "no service defined");
-    if (!m->actors)
+    if (!m->actors && !(m->parse_flags & SCN_PARSE_HOST))
         return scn__diag_at(m, d, top, "no actor defined (nothing would run)");
     /* Unique names. */
     for (scn_service_t *s = m->services; s; s = s->next) {
@@ -728,7 +752,7 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
         TRY(check_expect(&v, x));
     /* A scenario must assert something: without expectations every run
      * that does not hang would pass. */
-    if (!m->expects)
+    if (!m->expects && !(m->parse_flags & SCN_PARSE_HOST))
         return scn__diag_at(m, d, top, "no expectations: add an 'expect' section");
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "scn_explore.h"
+#include "scn_junit.h"
 #include "scn_text.h"
 #include "scn_walk.h"
 
@@ -46,6 +47,9 @@ static const char usage_variants[] =
     "                        `scenario<TAB>PRESET...`, rows `PATH<TAB>pass|fail...`,\n"
     "                        `#` comments); print each MISMATCH\n"
     "  --write-expect TSV    (re)write TSV from this run's cells (atomically)\n"
+    "  --junit FILE          write JUnit XML: one testcase per cell, FILE [PRESET];\n"
+    "                        a failure is a cell that differs from --expect\n"
+    "                        (without --expect: a cell that is not pass)\n"
     "  --list                the presets and the switches, with their values\n"
     "\n"
     "exit status: 0 every cell as expected (without --expect: no error), 1 a\n"
@@ -120,9 +124,10 @@ static int collect_one(const char *path, unsigned depth, void *arg)
 
 typedef struct cell {
     int status;        /* xp_explore_quiet: 0 pass, 1 failure, 2 error */
-    char text[40];     /* "pass", "FAIL@3", "ERROR" */
-    char what[300];    /* the failed expectation's text, or the crash */
+    char text[40];     /* "pass", "FAIL@3", "NEVER", "ERROR" */
+    char what[400];    /* the failed expectation's text, or the crash */
     char token[SCN_TOKEN_MAX + 1];
+    double seconds;    /* wall clock (--junit) */
 } cell_t;
 
 /* The failed expectation as written: "path:LINE: text" -> "text"; "path:
@@ -151,9 +156,23 @@ static void run_cell(const char *file, const scn_model_t *m, const char *bytes,
     o.variant = preset;
     xp_totals_t tot;
     memset(c, 0, sizeof(*c));
+    double t0 = scn_junit_now();
     c->status = xp_explore_quiet(file, m, bytes, nb, &o, in_process, &tot);
+    c->seconds = scn_junit_now() - t0;
     if (c->status == 2) {
         snprintf(c->text, sizeof(c->text), "ERROR");
+    } else if (tot.n_failures == 0 && xp_sometimes_never(&tot)) {
+        /* as explore: a window no run reached fails the cell */
+        c->status = 1;
+        snprintf(c->text, sizeof(c->text), "NEVER");
+        for (size_t i = 0; i < tot.n_sometimes; i++)
+            if (tot.sometimes[i].hits == 0) {
+                snprintf(c->what, sizeof(c->what),
+                         "sometimes %s \xe2\x80\x94 hit in 0 of %" PRIu64 " run%s",
+                         strip_location(file, tot.sometimes[i].text), tot.runs,
+                         tot.runs == 1 ? "" : "s");
+                break;
+            }
     } else if (tot.n_failures == 0) {
         c->status = 0;
         snprintf(c->text, sizeof(c->text), "pass");
@@ -409,6 +428,82 @@ static void print_list(void)
     }
 }
 
+/* ---------------------------------------------------------------- --junit */
+
+/* One testcase per cell, `FILE [PRESET]`, named up front (a cell that never
+ * ran is written as skipped). */
+static int junit_init(scn_junit_t *j, const strv_t *files, const strv_t *presets)
+{
+    int rc = scn_junit_init(j, "csim variants", files->n * presets->n,
+                            "not run: csim variants stopped before the cells "
+                            "ran (a scenario file or --expect error; see its "
+                            "standard error)");
+    char name[1200];
+    for (size_t i = 0; rc == 0 && i < files->n; i++)
+        for (size_t p = 0; p < presets->n; p++) {
+            snprintf(name, sizeof(name), "%s [%s]", files->v[i], presets->v[p]);
+            scn_junit_case(j, i * presets->n + p, "csim.variants", name);
+        }
+    return rc;
+}
+
+/* File i did not load: every one of its cells is an <error>. */
+static void junit_file_error(scn_junit_t *j, size_t i, size_t np,
+                             const char *text)
+{
+    char msg[1200];
+    snprintf(msg, sizeof(msg), "%.*s", (int)strcspn(text, "\n"), text);
+    for (size_t p = 0; p < np; p++)
+        scn_junit_result(j, i * np + p, SCN_JUNIT_ERROR, "ERROR", msg, text);
+}
+
+/* The cells' results: with --expect (want != NULL) a cell fails when it
+ * differs from the TSV, without it when it is not pass. */
+static void junit_cells(scn_junit_t *j, const strv_t *files,
+                        const strv_t *presets, const cell_t *cells,
+                        const unsigned char *want)
+{
+    size_t np = presets->n;
+    for (size_t i = 0; i < files->n; i++)
+        for (size_t p = 0; p < np; p++) {
+            size_t k = i * np + p;
+            const cell_t *c = &cells[k];
+            char line[1200], msg[600];
+            int never = !strcmp(c->text, "NEVER");
+            if (never)
+                snprintf(line, sizeof(line), "%s [%s] NEVER HIT: %s\n",
+                         files->v[i], presets->v[p], c->what);
+            else
+                snprintf(line, sizeof(line),
+                         "%s [%s] %s: %s \xe2\x80\x94 csim replay %s\n",
+                         files->v[i], presets->v[p], c->text, c->what,
+                         c->token[0] ? c->token : "(no token)");
+            scn_junit_time(j, k, c->seconds);
+            if (c->status == 2) {
+                scn_junit_result(j, k, SCN_JUNIT_ERROR, "ERROR",
+                                 "the exploration failed (see csim's standard "
+                                 "error)", NULL);
+            } else if (want && (c->status == 1) != (want[k] == 1)) {
+                snprintf(msg, sizeof(msg), "expected %s, got %s",
+                         want[k] ? "fail" : "pass", c->text);
+                scn_junit_result(j, k, SCN_JUNIT_FAILURE, "MISMATCH", msg,
+                                 c->status == 1 ? line : NULL);
+            } else if (!want && c->status == 1) {
+                char type[16];
+                snprintf(type, sizeof(type), "%.*s",
+                         (int)strcspn(c->text, "@"), c->text);
+                snprintf(msg, sizeof(msg), "%s: %s", never ? "NEVER HIT" : c->text,
+                         c->what);
+                scn_junit_result(j, k, SCN_JUNIT_FAILURE,
+                                 never ? "NEVER HIT" : type, msg, line);
+            } else {
+                scn_junit_result(j, k, SCN_JUNIT_PASS, NULL, NULL, NULL);
+                if (c->status == 1)
+                    scn_junit_out(j, k, line); /* a failure --expect expects */
+            }
+        }
+}
+
 /* ---------------------------------------------------------------- command */
 
 static int parse_presets(const char *list, strv_t *out)
@@ -446,6 +541,8 @@ int scn_cmd_variants(int argc, char **argv)
     o.timeout_ms = XP_TIMEOUT_DEFAULT_MS;
     int in_process = 0, status = 0;
     const char *expect = NULL, *write_expect = NULL, *vlist = NULL;
+    const char *junit = NULL;
+    scn_junit_t ju = {0};
     strv_t args = {0}, files = {0}, presets = {0};
     scn_model_t **models = NULL;
     char **bytes = NULL;
@@ -502,6 +599,8 @@ int scn_cmd_variants(int argc, char **argv)
                 expect = v;
             } else if (!strcmp(a, "--write-expect")) {
                 write_expect = v;
+            } else if (!strcmp(a, "--junit")) {
+                junit = v;
             } else {
                 strv_free(&args);
                 return usage("unknown option '%s'", a);
@@ -569,14 +668,20 @@ int scn_cmd_variants(int argc, char **argv)
     cells = calloc(files.n * presets.n, sizeof(*cells));
     if (!models || !bytes || !nbytes || !cells)
         goto oom;
+    if (junit && junit_init(&ju, &files, &presets) < 0)
+        goto oom;
     size_t bad = 0;
     for (size_t i = 0; i < files.n; i++) {
         scn_diag_t d;
         memset(&d, 0, sizeof(d));
         int rc = scn_read_file(files.v[i], &bytes[i], &nbytes[i]);
         if (rc == SCN_EIO) {
-            fprintf(stderr, "csim: %s: %s\n", files.v[i], strerror(errno));
+            char msg[1200];
+            snprintf(msg, sizeof(msg), "%s: %s\n", files.v[i], strerror(errno));
+            fprintf(stderr, "csim: %s", msg);
             bad++;
+            if (junit)
+                junit_file_error(&ju, i, presets.n, msg);
             continue;
         }
         if (rc < 0)
@@ -585,6 +690,16 @@ int scn_cmd_variants(int argc, char **argv)
             scn_reporter_t rp = {.out = stdout, .err = stderr};
             scn_report_diag(&rp, &d);
             bad++;
+            if (junit) {
+                char msg[1200];
+                if (d.line > 0)
+                    snprintf(msg, sizeof(msg), "%s:%d:%d: error: %s\n", d.path,
+                             d.line, d.col, d.message);
+                else
+                    snprintf(msg, sizeof(msg), "%s: error: %s\n", d.path,
+                             d.message);
+                junit_file_error(&ju, i, presets.n, msg);
+            }
         }
     }
     if (bad) {
@@ -617,7 +732,10 @@ int scn_cmd_variants(int argc, char **argv)
     for (size_t i = 0; i < files.n; i++)
         for (size_t p = 0; p < presets.n; p++) {
             const cell_t *c = &cells[i * presets.n + p];
-            if (c->status == 1)
+            if (c->status == 1 && !strcmp(c->text, "NEVER"))
+                printf("%s [%s] NEVER HIT: %s\n", files.v[i], presets.v[p],
+                       c->what);
+            else if (c->status == 1)
                 printf("%s [%s] %s: %s \xe2\x80\x94 csim replay %s\n",
                        files.v[i], presets.v[p], c->text, c->what,
                        c->token[0] ? c->token : "(no token)");
@@ -641,7 +759,7 @@ int scn_cmd_variants(int argc, char **argv)
                 mism++;
                 printf("MISMATCH %s [%s]: expected %s, got %s", files.v[i],
                        presets.v[p], tsv.want[k] ? "fail" : "pass", c->text);
-                if (c->status == 1)
+                if (c->status == 1 && c->token[0])
                     printf(" (csim replay %s)", c->token);
                 putchar('\n');
             }
@@ -662,12 +780,19 @@ int scn_cmd_variants(int argc, char **argv)
         fprintf(stderr, "csim: %s not written: some cells had errors\n",
                 write_expect);
     }
+    if (junit)
+        junit_cells(&ju, &files, &presets, cells, expect ? tsv.want : NULL);
     goto out;
 oom:
     fprintf(stderr, "csim: out of memory\n");
     status = 2;
 out:
     fflush(stdout);
+    if (junit && ju.cases && scn_junit_write(&ju, junit) < 0) {
+        fprintf(stderr, "csim: cannot write %s: %s\n", junit, strerror(errno));
+        status = 2;
+    }
+    scn_junit_free(&ju);
     if (models)
         for (size_t i = 0; i < files.n; i++)
             scn_model_free(models[i]);

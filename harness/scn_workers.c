@@ -6,7 +6,8 @@
  *
  *   {"type":"start","run":I,"token":"..."}               before run I
  *   {"type":"run","run":I,"verdict":"PASS|FAIL|HUNG","schedule":"<16 hex>",
- *    "decisions":N,"steps":N,"token":"...","expectation":"...","why":"..."}
+ *    "decisions":N,"steps":N,"token":"...","expectation":"...","why":"...",
+ *    "sometimes":"0110"}                                  ("sometimes": optional)
  *   {"type":"done","runs":K,"exhausted":true|false}      at the end
  *
  * and `<csim> explore-worker FILE --shrink TOKEN` prints one
@@ -79,6 +80,7 @@ long scn_workers_batch_size(long runs) {
 
 typedef struct msg {
     char *type, *token, *verdict, *schedule, *expectation, *why, *critical;
+    char *sometimes;
     int64_t run, decisions, steps, runs, preemptions, from_preemptions;
     int has_run, exhausted;
 } msg_t;
@@ -91,6 +93,7 @@ static void msg_free(msg_t *m) {
     free(m->expectation);
     free(m->why);
     free(m->critical);
+    free(m->sometimes);
     memset(m, 0, sizeof(*m));
 }
 
@@ -335,6 +338,7 @@ static int parse_msg(const char *s, size_t len, msg_t *m) {
         {"expectation", offsetof(msg_t, expectation)},
         {"why", offsetof(msg_t, why)},
         {"critical", offsetof(msg_t, critical)},
+        {"sometimes", offsetof(msg_t, sometimes)},
     };
     static const struct {
         const char *key;
@@ -534,6 +538,7 @@ static void report_clear(scn_run_report_t *r) {
     free(r->why);
     free(r->crash);
     free(r->detail);
+    free(r->sometimes);
     memset(r, 0, sizeof(*r));
 }
 
@@ -817,7 +822,8 @@ static void handle_line(worker_t *w, const char *line, size_t len) {
         m.token = NULL;
         r.expectation = m.expectation;
         r.why = m.why;
-        m.expectation = m.why = NULL;
+        r.sometimes = m.sometimes;
+        m.expectation = m.why = m.sometimes = NULL;
         if (r.verdict == SCN_RUN_CRASH)
             r.crash = xstrdup(s, r.why ? r.why : "crash");
         w->cur_run = -1;

@@ -65,6 +65,7 @@ typedef struct scn_run_report {
                      in green thread 'x'", "exit status 3" ...;
                      TIMEOUT: "timeout after T ms" */
     char *detail; /* CRASH: the last line the worker wrote on stderr */
+    char *sometimes; /* the run's `sometimes` hits, '0'/'1' per line */
 } scn_run_report_t;
 
 /* Called once per run, in run order.  Return non-zero to stop: nothing

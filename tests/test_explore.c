@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scn_explore.h"
 
@@ -26,6 +27,17 @@ static const char planted[] =
     "actor stopper: stop\n"
     "actor killer: yield; yield; yield; yield; yield; yield; kill Boom(\"late\")\n"
     "actor waiter: wait\nexpect\n  stop returns\n  wait returns\n";
+
+/* The same race with `sometimes` lines: the kill landing before the stop
+ * finished, after it, and a window no schedule reaches. */
+static const char planted_sometimes[] =
+    "service svc\n  dependency db\n    stop: yield\n  entrypoint rpc\n"
+    "  method rpc: return \"ok\"\n"
+    "actor stopper: stop\n"
+    "actor killer: yield; yield; yield; yield; yield; yield; kill Boom(\"late\")\n"
+    "actor waiter: wait\nexpect\n  stop returns\n"
+    "  sometimes wait raises Boom\n  sometimes wait returns\n"
+    "  sometimes final alive\n";
 
 static scn_model_t *parse(const char *text)
 {
@@ -43,6 +55,7 @@ static void explore(const char *text, const xp_opts_t *o, xp_totals_t *t)
     scn_model_t *m = parse(text);
     xp_explorer_t *x;
     memset(t, 0, sizeof(*t));
+    assert_int_equal(xp_sometimes_init(t, m), 0);
     assert_int_equal(xp_explorer_new(m, text, strlen(text), o, &x), 0);
     for (uint64_t i = 0; i < o->runs; i++) {
         if (o->strategy != XP_DFS && i % o->shard_n != o->shard_k - 1)
@@ -54,6 +67,7 @@ static void explore(const char *text, const xp_opts_t *o, xp_totals_t *t)
             break;
         t->runs++;
         assert_int_equal(xp_totals_add_schedule(t, r.schedule), 0);
+        xp_sometimes_count(t, r.sometimes);
         if (r.verdict != SCN_PASS) {
             xp_failure_t f;
             memset(&f, 0, sizeof(f));
@@ -248,7 +262,8 @@ static void test_shrinking_keeps_failing_with_no_more_preemptions(void **state)
     scn_model_free(m);
 }
 
-static void shard_union(xp_strategy_kind_t k, long bound, uint64_t runs)
+static void shard_union(const char *text, xp_strategy_kind_t k, long bound,
+                        uint64_t runs)
 {
     xp_opts_t o;
     xp_opts_default(&o);
@@ -256,7 +271,7 @@ static void shard_union(xp_strategy_kind_t k, long bound, uint64_t runs)
     o.preemptions = bound;
     o.runs = runs;
     xp_totals_t all, merged;
-    explore(planted, &o, &all);
+    explore(text, &o, &all);
     memset(&merged, 0, sizeof(merged));
     char path[64];
     for (unsigned s = 1; s <= 3; s++) {
@@ -264,8 +279,12 @@ static void shard_union(xp_strategy_kind_t k, long bound, uint64_t runs)
         so.shard_k = s;
         so.shard_n = 3;
         xp_totals_t t;
-        explore(planted, &so, &t);
-        snprintf(path, sizeof(path), "test_explore_shard%u.json", s);
+        explore(text, &so, &t);
+        /* a fresh name per file: tests may run in parallel (ctest -j) */
+        snprintf(path, sizeof(path), "/tmp/csim-test-explore-XXXXXX");
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
         assert_int_equal(xp_totals_write(&t, path, "t.scn", &so), 0);
         char msg[256];
         assert_int_equal(xp_totals_read(&merged, path, msg, sizeof(msg)), 0);
@@ -281,6 +300,12 @@ static void shard_union(xp_strategy_kind_t k, long bound, uint64_t runs)
     }
     if (k == XP_DFS)
         assert_int_equal(merged.exhausted, all.exhausted);
+    assert_int_equal(merged.n_sometimes, all.n_sometimes);
+    for (size_t i = 0; i < all.n_sometimes; i++) {
+        assert_int_equal(merged.sometimes[i].hits, all.sometimes[i].hits);
+        assert_int_equal(merged.sometimes[i].line, all.sometimes[i].line);
+        assert_string_equal(merged.sometimes[i].text, all.sometimes[i].text);
+    }
     xp_totals_free(&all);
     xp_totals_free(&merged);
 }
@@ -288,14 +313,60 @@ static void shard_union(xp_strategy_kind_t k, long bound, uint64_t runs)
 static void test_shards_add_up_random_portfolio(void **state)
 {
     (void)state;
-    shard_union(XP_RANDOM, 2, 60);
-    shard_union(XP_PORTFOLIO, 2, 60);
+    shard_union(planted, XP_RANDOM, 2, 60);
+    shard_union(planted, XP_PORTFOLIO, 2, 60);
 }
 
 static void test_shards_add_up_dfs(void **state)
 {
     (void)state;
-    shard_union(XP_DFS, 1, 100000);
+    shard_union(planted, XP_DFS, 1, 100000);
+}
+
+/* A `sometimes` line never fails a run: the run passes whatever it says,
+ * and the verdict records which held. */
+static void test_sometimes_never_fails_a_run(void **state)
+{
+    (void)state;
+    scn_model_t *m = parse(planted_sometimes);
+    assert_int_equal(m->n_sometimes, 3);
+    scn_run_opts_t ro = {.strategy = SIM_STRATEGY_FIFO};
+    scn_result_t *r;
+    assert_int_equal(scn_run(m, &ro, &r), 0);
+    scn_verdict_t v;
+    assert_int_equal(scn_check(m, r, &v), 0);
+    assert_int_equal(v.kind, SCN_PASS);
+    assert_int_equal(v.n_failures, 0);
+    assert_int_equal(v.n_sometimes, 3);
+    assert_int_equal(v.sometimes[0], 0); /* fifo: the stop wins */
+    assert_int_equal(v.sometimes[1], 1);
+    assert_int_equal(v.sometimes[2], 0);
+    scn_verdict_free(&v);
+    scn_result_free(r);
+    scn_model_free(m);
+}
+
+/* Counted over an exploration, the hits of each line add up the same
+ * whether the runs are split in shards (written, read and merged) or not,
+ * and a window no schedule reaches stays at 0. */
+static void test_sometimes_counts_add_up_over_shards(void **state)
+{
+    (void)state;
+    shard_union(planted_sometimes, XP_PORTFOLIO, 2, 90);
+    shard_union(planted_sometimes, XP_DFS, 2, 100000);
+    xp_opts_t o;
+    xp_opts_default(&o);
+    o.runs = 200;
+    xp_totals_t t;
+    explore(planted_sometimes, &o, &t);
+    assert_int_equal(t.n_sometimes, 3);
+    assert_true(t.sometimes[0].hits > 0 && t.sometimes[1].hits > 0);
+    assert_int_equal(t.sometimes[0].hits + t.sometimes[1].hits, t.runs);
+    assert_int_equal(t.sometimes[2].hits, 0);
+    assert_int_equal(xp_sometimes_never(&t), 1);
+    assert_int_equal(t.sometimes[2].line, 13);
+    assert_string_equal(t.sometimes[2].text, "t.scn:13: final alive");
+    xp_totals_free(&t);
 }
 
 int main(void)
@@ -311,6 +382,8 @@ int main(void)
         cmocka_unit_test(test_shrinking_keeps_failing_with_no_more_preemptions),
         cmocka_unit_test(test_shards_add_up_random_portfolio),
         cmocka_unit_test(test_shards_add_up_dfs),
+        cmocka_unit_test(test_sometimes_never_fails_a_run),
+        cmocka_unit_test(test_sometimes_counts_add_up_over_shards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -888,6 +888,53 @@ static void test_parse_file_missing(void **s)
     assert_int_equal(d.line, 0);
 }
 
+/* `sometimes EXPECTATION` takes any other form; the flag and the index
+ * among the file's sometimes lines are recorded. */
+static void test_sometimes(void **s)
+{
+    (void)s;
+    const char *text = SVC ACT
+        "expect\n  final alive\n  sometimes rpc.start then rpc.stop\n"
+        "  sometimes never rpc.kill after rpc.stop\n  sometimes exactly 1 rpc.start\n"
+        "  sometimes start returns\n  sometimes actor a returns\n";
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(scn_parse("t.scn", text, strlen(text), &m, &d), 0);
+    assert_int_equal(m->n_expects, 6);
+    assert_int_equal(m->n_sometimes, 5);
+    const scn_expect_t *x = m->expects;
+    assert_false(x->sometimes);
+    static const scn_expect_kind_t kinds[] = {SCN_X_SEEN, SCN_X_NEVER_AFTER,
+                                              SCN_X_COUNT, SCN_X_OP, SCN_X_ACTOR};
+    size_t i = 0;
+    for (x = x->next; x; x = x->next, i++) {
+        assert_true(x->sometimes);
+        assert_int_equal(x->sometimes_index, i);
+        assert_int_equal(x->kind, kinds[i]);
+        assert_int_equal(x->pos.line, 7 + (int)i);
+    }
+    assert_string_equal(scn_sometimes_expr(m->expects->next),
+                        "rpc.start then rpc.stop");
+    assert_int_equal(m->expects_hung, 0);
+    scn_model_free(m);
+    ERR(SVC ACT "expect\n  sometimes\n",
+        "t.scn:6:12: error: expected an expectation after 'sometimes' (e.g. "
+        "'sometimes P1 then P2')");
+    ERR(SVC ACT "expect\n  sometimes sometimes rpc.stop\n",
+        "t.scn:6:13: error: 'sometimes' is given twice");
+    ERR(SVC ACT "expect\n  sometimes final hung\n",
+        "t.scn:6:19: error: 'sometimes final hung' cannot be counted: a run "
+        "that hangs fails unless 'final hung' is expected of every run");
+    /* the hints for the first word of a line work after `sometimes` too */
+    ERR(SVC ACT "expect\n  sometimes a returns\n",
+        "t.scn:6:13: error: 'a' is an actor: write 'actor a returns' (or raises "
+        "TYPE, or blocked)");
+    ERR(SVC ACT "expect\n  sometimes stop raisse Boom\n",
+        "t.scn:6:18: error: expected 'returns' or 'raises' in 'stop' expectation "
+        "(OP [SVC] returns | raises TYPE), found 'raisse'; did you mean 'raises'?");
+}
+
 static void test_glob(void **s)
 {
     (void)s;
@@ -959,6 +1006,7 @@ int main(void)
         cmocka_unit_test(test_repeated_shared_extension),
         cmocka_unit_test(test_hook_detail_names_service),
         cmocka_unit_test(test_parse_file_missing),
+        cmocka_unit_test(test_sometimes),
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_format_time),
     };
