@@ -36,6 +36,8 @@
  * once nothing is unfinished it looks through the results still queued
  * and raises the first error there.
  */
+#include <string.h>
+
 #include "internal.h"
 
 typedef struct imap {
@@ -210,18 +212,26 @@ int ctr__parallel_opts(sim_world_t *w, ctr__owned_t *scratch,
     }
     if (n == 0)
         return 0;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(names[i]) + 1;
     m = ctr__owned_alloc(scratch, sizeof(*m) + n * sizeof(*m->args) +
                                       n * sizeof(*m->names) +
-                                      (n + 1) * sizeof(*m->threads));
+                                      (n + 1) * sizeof(*m->threads) + len);
     if (!m)
         return ctr__nomem(w);
-    /* Copied: the helper may outlive this call. */
+    /* Copied, the names' bytes too: the helper may outlive this call and
+     * the caller's buffers (runner_all frees its "a.stop" labels). */
     m->args = (void **)(m + 1);
     m->names = (const char **)(m->args + n);
     m->threads = (sim_thread_t **)(m->names + n);
+    char *p = (char *)(m->threads + n + 1);
     for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(names[i]) + 1;
         m->args[i] = args[i];
-        m->names[i] = names[i];
+        memcpy(p, names[i], k);
+        m->names[i] = p;
+        p += k;
     }
     m->n = n;
     m->fn = fn;

@@ -650,10 +650,25 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
     return rc;
 }
 
+/* `repeat` never yields, so the scheduler's step limit alone does not
+ * bound a run: once a run interpreted as many steps as its step limit,
+ * every further step yields first, and the step limit ends the run (HUNG,
+ * "step or time limit reached") instead of it looping for good. */
+static int ops_budget(scn_cx_t *cx)
+{
+    uint64_t limit = cx->rt->m->step_limit ? cx->rt->m->step_limit : 1000000;
+    if (++cx->rt->ops <= limit)
+        return 0;
+    return sim_yield(cx->rt->w);
+}
+
 int scn__exec(scn_cx_t *cx, const scn_step_t *s)
 {
     for (; s; s = s->next) {
-        int rc = exec_one(cx, s);
+        int rc = ops_budget(cx);
+        if (rc < 0)
+            return rc;
+        rc = exec_one(cx, s);
         if (rc == 1)
             return 1;
         if (rc < 0) {

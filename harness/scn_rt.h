@@ -54,6 +54,7 @@ struct scn_rt {
     scn_result_t *res;
     scn_named_t *named;
     size_t n_named, cap_named;
+    uint64_t ops; /* steps interpreted so far (scn__exec) */
     int oom;
 };
 

@@ -13,6 +13,13 @@ static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 static const char b36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 
+/* At most this many answers in an explicit token's schedule, gaps
+ * included (400 MB decoded). */
+#define TOKEN_ANSWERS_MAX 100000000
+/* The largest dfs run index a generated token may name (explore's --runs
+ * can reach it; replaying it enumerates every earlier run). */
+#define TOKEN_DFS_RUN_MAX 10000000
+
 uint64_t scn_content_hash(const char *bytes, size_t n)
 {
     return scn_fnv1a(bytes, n) & ((UINT64_C(1) << 48) - 1);
@@ -239,6 +246,11 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
             return bad(msg, n_msg, "bad pct step estimate");
         if (t->strategy == XP_DFS && get_b36(f[7], len[7], &t->run) < 0)
             return bad(msg, n_msg, "bad dfs run index");
+        /* Regenerating dfs run I replays the I runs before it; csim only
+         * writes such tokens for runs it explored, so a larger index is
+         * not one of ours and would take hours. */
+        if (t->strategy == XP_DFS && t->run > TOKEN_DFS_RUN_MAX)
+            return bad(msg, n_msg, "dfs run index too large to regenerate");
         if ((t->strategy == XP_RANDOM || t->strategy == XP_FIFO) && len[7])
             return bad(msg, n_msg, "unexpected data after a random/fifo token");
         return 0;
@@ -281,7 +293,10 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
             }
             v[k] = x;
         }
-        if (v[0] > 100000000 || v[1] == 0 || v[1] > UINT32_MAX) {
+        /* The sum of the gaps is bounded, not just each gap: 100 bytes
+         * must not decode to gigabytes. */
+        if (v[0] > TOKEN_ANSWERS_MAX - 1 - n || v[1] == 0 ||
+            v[1] > UINT32_MAX) {
             free(ans);
             return bad(msg, n_msg, "bad schedule data");
         }
