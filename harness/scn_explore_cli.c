@@ -82,8 +82,9 @@ static const char usage_replay[] =
     "\n"
     "Re-run the schedule a token names and print its verdict, under the\n"
     "container variant the token records (the file's switch overrides on\n"
-    "top).  Without FILE the first *.scn below the current directory (sorted)\n"
-    "whose content hash matches is used.  A token made for a different version\n"
+    "top).  Without FILE the shallowest *.scn below the current directory\n"
+    "whose content hash matches is used (the first in byte order at that\n"
+    "depth).  A token made for a different version\n"
     "of FILE is refused unless --continue random: then the recorded prefix is\n"
     "replayed as far as it applies and the run finishes under a seeded random\n"
     "scheduler.\n"
@@ -1322,8 +1323,9 @@ int scn_cmd_replay(int argc, char **argv)
     uint64_t fh = scn_content_hash(bytes, nb);
     if (rc == SCN_EIO && drifted) {
         fprintf(stderr,
-                "csim: %s has changed since the token was made (content hash "
-                "%012" PRIx64 ", the token's %012" PRIx64 "); refusing to replay.\n"
+                "csim: %s is not the file the token was made for, or it "
+                "changed since (content hash %012" PRIx64 ", the token's "
+                "%012" PRIx64 "); refusing to replay.\n"
                 "      `--continue random` replays the recorded prefix as far "
                 "as it applies and finishes under a seeded random scheduler\n",
                 file, fh, t.hash);

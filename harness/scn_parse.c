@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "scn_lex.h"
 #include "scn_text.h"
@@ -1422,6 +1423,18 @@ static int parse_variant(parser_t *p)
     if (ctr_variant_preset(v->text, NULL) < 0) {
         preset_names(names);
         join(names, known, sizeof(known));
+        /* `variant stop_during_kill=wait`: the preset was left out. */
+        if (ctr_switch_find(v->text) >= 0 && is_punct(peek(p, 1), '='))
+            return err_tok(p, v, "'%.60s' is a switch: name a preset first "
+                                 "(`variant current %.60s=...`; presets: %s)",
+                           v->text, v->text, known);
+        /* Case is the likeliest slip (`HARDENED`), and too far for the
+         * edit-distance hint. */
+        for (size_t i = 0; names[i]; i++)
+            if (strcasecmp(names[i], v->text) == 0)
+                return err_tok(p, v, "unknown variant '%.60s' (known: %s); "
+                                     "did you mean '%s'?",
+                               v->text, known, names[i]);
         return err_tok(p, v, "unknown variant '%.60s' (known: %s)%s", v->text,
                        known, scn__hint(h, sizeof(h), v->text, names));
     }

@@ -195,8 +195,8 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
     if (!scn_preset_known(t->variant)) {
         char known[300], m2[400];
         scn_preset_list(known, sizeof(known));
-        snprintf(m2, sizeof(m2), "unknown variant '%s' (known: %s)",
-                 t->variant, known);
+        snprintf(m2, sizeof(m2), "unknown variant '%s' (known: %s; a token "
+                 "writes their dots as '_', v1_5_0)", t->variant, known);
         return bad(msg, n_msg, m2);
     }
     char hex[3] = {0};

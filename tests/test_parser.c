@@ -76,6 +76,13 @@ static void test_unknown_variant(void **s)
         "t.scn:1:8: error: expected a variant name, found end of line");
     ERR("variant current\nvariant v1.5.0\n" SVC ACT,
         "t.scn:2:1: error: duplicate 'variant' line");
+    ERR("variant HARDENED\n" SVC ACT,
+        "t.scn:1:9: error: unknown variant 'HARDENED' (known: " PRESETS
+        "); did you mean 'hardened'?");
+    ERR("variant stop_during_kill=wait\n" SVC ACT,
+        "t.scn:1:9: error: 'stop_during_kill' is a switch: name a preset "
+        "first (`variant current stop_during_kill=...`; presets: " PRESETS
+        ")");
 }
 
 static void test_variant_switches(void **s)

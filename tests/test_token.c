@@ -172,7 +172,8 @@ static void test_unknown_variant_is_refused(void **state)
     assert_string_equal(msg, "unknown variant 'v9.9.9' (known: V1, v1.0.0, "
                              "v1.2.2, v1.2.3, v1.5.0, v1.7.0, v1.7.2, v1.10.0, "
                              "v1.11.3, v1.13.0, v2.0.0, v2.4.0, v2.5.1, "
-                             "current, hardened)");
+                             "current, hardened; a token writes their dots "
+                             "as '_', v1_5_0)");
     /* a dotted name cannot be written literally: it splits the fields */
     assert_int_equal(scn_token_parse("c1.AAAAAAAA.v1.5.0.0f.f.0.x.", &t, msg,
                                      sizeof(msg)),
