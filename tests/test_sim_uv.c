@@ -447,7 +447,10 @@ static void host_stop(uv_timer_t *h)
 
 static void test_a_host_uv_stop_interrupts_and_run_resumes(void **state)
 {
-    static sim_time_t d = SIM_MS(30);
+    /* Far longer than the host's 5 ms timer: with 30 ms a loop running
+     * 25 ms late under load fired both in one pass and the sleeper
+     * finished first (2 failures in 40 runs). */
+    static sim_time_t d = SIM_MS(500);
     uv_timer_t tm;
 
     (void)state;
