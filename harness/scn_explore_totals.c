@@ -127,19 +127,19 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-int xp_totals_write(const xp_totals_t *t, const char *path,
-                    const char *scenario, const xp_opts_t *o)
+typedef struct totals_out {
+    const xp_totals_t *t;
+    const char *scenario;
+    const xp_opts_t *o;
+} totals_out_t;
+
+static int write_totals(FILE *f, void *arg)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return SCN_ENOMEM;
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        free(tmp);
-        return SCN_EIO;
-    }
+    const totals_out_t *w = arg;
+    const xp_totals_t *t = w->t;
+    const char *scenario = w->scenario;
+    const xp_opts_t *o = w->o;
+
     fprintf(f, "{\"csim_explore\":1,\"scenario\":");
     json_str(f, scenario);
     fprintf(f, ",\"hash\":\"%012" PRIx64 "\",\"variant\":", t->hash);
@@ -179,14 +179,14 @@ int xp_totals_write(const xp_totals_t *t, const char *path,
     fputc(']', f);
     xp_sometimes_write(t, f);
     fprintf(f, "}\n");
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        unlink(tmp);
-        free(tmp);
-        return SCN_EIO;
-    }
-    free(tmp);
     return 0;
+}
+
+int xp_totals_write(const xp_totals_t *t, const char *path,
+                    const char *scenario, const xp_opts_t *o)
+{
+    totals_out_t w = {t, scenario, o};
+    return scn_write_file_atomic(path, write_totals, &w);
 }
 
 /* ------------------------------------------------------------ reading */

@@ -247,33 +247,19 @@ static void write_xml(const scn_junit_t *j, FILE *f)
     fputs("  </testsuite>\n</testsuites>\n", f);
 }
 
+static int write_xml_file(FILE *f, void *arg)
+{
+    write_xml(arg, f);
+    return 0;
+}
+
 int scn_junit_write(const scn_junit_t *j, const char *path)
 {
     if (j->oom) {
         errno = ENOMEM;
         return SCN_ENOMEM;
     }
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return SCN_ENOMEM;
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        free(tmp);
-        return SCN_EIO;
-    }
-    write_xml(j, f);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        int saved = errno;
-        unlink(tmp);
-        free(tmp);
-        errno = saved;
-        return SCN_EIO;
-    }
-    free(tmp);
-    return 0;
+    return scn_write_file_atomic(path, write_xml_file, (void *)j);
 }
 
 /* ---------------------------------------------------------------- text */

@@ -1,11 +1,14 @@
 /*
- * scn_text.c - reading a whole file, parsing an unsigned decimal.
+ * scn_text.c - reading a whole file, writing one atomically, parsing an
+ * unsigned decimal.
  */
 #include "scn_text.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "scn.h"
 
@@ -73,4 +76,37 @@ int scn_parse_u64(const char *s, uint64_t *out)
     }
     *out = v;
     return 0;
+}
+
+int scn_write_file_atomic(const char *path, int (*write)(FILE *f, void *arg),
+                          void *arg)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        errno = ENOMEM;
+        return SCN_ENOMEM;
+    }
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(tmp);
+        return SCN_EIO;
+    }
+    int failed = write(f, arg) < 0;
+    failed |= ferror(f);
+    int saved = failed ? (errno ? errno : EIO) : 0;
+    if (fclose(f) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed && rename(tmp, path) != 0) {
+        failed = 1;
+        saved = errno;
+    }
+    if (failed)
+        unlink(tmp);
+    free(tmp);
+    errno = saved;
+    return failed ? SCN_EIO : 0;
 }

@@ -333,19 +333,17 @@ static int tsv_read(expect_tsv_t *x, const strv_t *files,
     return rc;
 }
 
-static int tsv_write(const char *path, const strv_t *files,
-                     const strv_t *presets, const cell_t *cells)
+typedef struct tsv_out {
+    const strv_t *files, *presets;
+    const cell_t *cells;
+} tsv_out_t;
+
+static int write_tsv(FILE *f, void *arg)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return -1;
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        free(tmp);
-        return -1;
-    }
+    const tsv_out_t *w = arg;
+    const strv_t *files = w->files, *presets = w->presets;
+    const cell_t *cells = w->cells;
+
     fprintf(f, "# pass or fail per scenario and preset "
                "(csim variants --write-expect)\nscenario");
     for (size_t p = 0; p < presets->n; p++)
@@ -358,14 +356,14 @@ static int tsv_write(const char *path, const strv_t *files,
                     cells[i * presets->n + p].status ? "fail" : "pass");
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
     return 0;
+}
+
+static int tsv_write(const char *path, const strv_t *files,
+                     const strv_t *presets, const cell_t *cells)
+{
+    tsv_out_t w = {files, presets, cells};
+    return scn_write_file_atomic(path, write_tsv, &w) < 0 ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------- output */

@@ -5,6 +5,7 @@
  * replayed failure located in its trace.
  */
 #include "scn_view.h"
+#include "scn_text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -212,10 +213,20 @@ int scn_view_dest_check(scn_view_dest_t *d, char *const *paths, size_t n,
 
 typedef int (*writer_fn)(FILE *f, const scn_view_t *v);
 
+typedef struct view_out {
+    writer_fn fn;
+    const scn_view_t *v;
+} view_out_t;
+
+static int write_view(FILE *f, void *arg)
+{
+    const view_out_t *w = arg;
+    return w->fn(f, w->v);
+}
+
 static int write_atomic(const char *dest, int dir, const char *ext,
                         writer_fn fn, const scn_view_t *v, FILE *err) {
-    char *target = NULL, *tmp = NULL;
-    int rc = -1;
+    char *target = NULL;
     if (dir) {
         char *name = flat_name(v->path);
         size_t len = strlen(dest);
@@ -229,37 +240,18 @@ static int write_atomic(const char *dest, int dir, const char *ext,
     } else {
         target = strdup(dest);
     }
-    size_t nt = target ? strlen(target) + 32 : 0;
-    tmp = target ? malloc(nt) : NULL;
-    if (!tmp) {
+    if (!target) {
         fprintf(err, "csim: out of memory\n");
-        goto done;
+        return -1;
     }
-    snprintf(tmp, nt, "%s.tmp.%ld", target, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
+    view_out_t w = {fn, v};
+    int rc = scn_write_file_atomic(target, write_view, &w);
+    if (rc == SCN_ENOMEM)
+        fprintf(err, "csim: out of memory\n");
+    else if (rc < 0)
         fprintf(err, "csim: cannot write %s: %s\n", target, strerror(errno));
-        goto done;
-    }
-    int wrc = fn(f, v);
-    int bad = ferror(f) || wrc < 0;
-    int saved = errno;
-    if (fclose(f) != 0 || bad) {
-        fprintf(err, "csim: cannot write %s: %s\n", target,
-                strerror(saved ? saved : EIO));
-        unlink(tmp);
-        goto done;
-    }
-    if (rename(tmp, target) != 0) {
-        fprintf(err, "csim: cannot write %s: %s\n", target, strerror(errno));
-        unlink(tmp);
-        goto done;
-    }
-    rc = 0;
-done:
-    free(tmp);
     free(target);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 int scn_view_emit(const scn_view_dest_t *d, const scn_view_t *v, FILE *err) {
