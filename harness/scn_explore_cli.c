@@ -78,7 +78,7 @@ static const char usage_explore[] =
 
 static const char usage_replay[] =
     "usage: csim replay TOKEN [FILE] [--trace] [--json] [--continue random]\n"
-    "                   [--in-process]\n"
+    "                   [--variant NAME] [--in-process]\n"
     "\n"
     "Re-run the schedule a token names and print its verdict, under the\n"
     "container variant the token records (the file's switch overrides on\n"
@@ -96,6 +96,9 @@ static const char usage_replay[] =
     "  --html FILE           write the run as a self-contained HTML timeline\n"
     "  --continue random     replay a drifted scenario's prefix, then random\n"
     "                        (default: refuse a changed file)\n"
+    "  --variant NAME        the same schedule under another container preset\n"
+    "                        (answers that no longer fit its choices are\n"
+    "                        clamped), e.g. to see a bug fixed\n"
     "  --in-process          run in this process (default: in a child process,\n"
     "                        so a run that crashes is reported, not fatal)\n"
     "\n"
@@ -1194,6 +1197,7 @@ int scn_cmd_replay(int argc, char **argv)
 {
     const char *token = NULL, *file = NULL;
     int trace = 0, cont = 0, json = 0, inproc = 0;
+    const char *variant = NULL; /* --variant: another preset, same choices */
     scn_view_dest_t views = {0}; /* --trace-out, --html */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -1215,6 +1219,17 @@ int scn_cmd_replay(int argc, char **argv)
                 return usage(usage_replay, "%s", "--continue takes 'random'");
             cont = 1;
             i++;
+        } else if (!strcmp(a, "--variant")) {
+            if (i + 1 >= argc)
+                return usage(usage_replay, "option %s needs a value", a);
+            variant = argv[++i];
+            if (!scn_preset_known(variant)) {
+                char known[300];
+                scn_preset_list(known, sizeof(known));
+                fprintf(stderr, "csim: unknown variant '%s' (known: %s)\n",
+                        variant, known);
+                return 2;
+            }
         } else if (a[0] == '-' && a[1] == '-') {
             return usage(usage_replay, "unknown option '%s'", a);
         } else if (!token) {
@@ -1232,6 +1247,14 @@ int scn_cmd_replay(int argc, char **argv)
     if (scn_token_parse(token, &t, msg, sizeof(msg)) < 0) {
         fprintf(stderr, "csim: bad replay token: %s\n", msg);
         return 2;
+    }
+    if (variant && strcmp(variant, t.variant) != 0) {
+        /* The same answers, another container: where the preset changes
+         * the choice points, answers that no longer fit are clamped. */
+        fprintf(stderr, "csim: replaying the token's schedule under variant "
+                        "%s (the token was made under %s)\n",
+                variant, t.variant);
+        snprintf(t.variant, sizeof(t.variant), "%s", variant);
     }
     char *found = NULL;
     if (!file) {

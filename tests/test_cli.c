@@ -283,6 +283,31 @@ static void test_variant_option(void **s)
 }
 
 /* Every command's --help mentions variants. */
+/* The bug suite's walkthrough: the shrunk failure of lost_kill_error
+ * under current, replayed as is (FAIL) and under hardened (PASS). */
+static void test_replay_under_another_variant(void **s)
+{
+    (void)s;
+    char out[8192];
+#define LOST CSIM_SOURCE_DIR "/scenarios/bugs/lost_kill_error.scn"
+#define LOST_TOKEN "c1.zNgC9JxJ.current.0f.p2.d8xogw0w4sj0.x.AAI"
+    assert_int_equal(csim("replay " LOST_TOKEN " " LOST, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "FAIL  "));
+    assert_int_equal(csim("replay " LOST_TOKEN " " LOST " --variant hardened",
+                          out, sizeof(out)),
+                     0);
+    assert_non_null(strstr(out, "under variant hardened (the token was made "
+                                "under current)"));
+    assert_non_null(strstr(out, "PASS  "));
+    assert_non_null(strstr(out, "[hardened]"));
+    assert_int_equal(csim("replay " LOST_TOKEN " " LOST " --variant v9", out,
+                          sizeof(out)),
+                     2);
+    assert_non_null(strstr(out, "unknown variant 'v9'"));
+#undef LOST
+#undef LOST_TOKEN
+}
+
 static void test_help_mentions_variants(void **s)
 {
     (void)s;
@@ -312,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_empty_folder_is_named),
         cmocka_unit_test(test_folder_walk_takes_only_scn),
         cmocka_unit_test(test_variant_option),
+        cmocka_unit_test(test_replay_under_another_variant),
         cmocka_unit_test(test_help_mentions_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
