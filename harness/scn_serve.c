@@ -54,7 +54,10 @@ static const char usage_serve[] =
     "  --host ADDR      address to listen on (default 127.0.0.1)\n"
     "  --log-level L    debug, info, warning, error or critical\n"
     "                   (default info)\n"
-    "  --duration D     stop by itself after D (e.g. 2s, 500ms)\n"
+    "  --variant NAME   host the services as container preset NAME (the\n"
+    "                   file's switch overrides still apply), e.g. hardened\n"
+    "  --duration D     stop by itself after D (e.g. 2s, 500ms); a stop still\n"
+    "                   running 10s later is killed, a kill 10s later exits\n"
     "  -h, --help       this help\n"
     "\n"
     "Request lines: `ARGS` when the host has one tcp entrypoint, else\n"
@@ -128,6 +131,7 @@ struct serve {
     int host_done, world_done;
     int pending_interrupts;
     int interrupts; /* signals and --duration so far */
+    const char *variant; /* --variant: the preset instead of the file's */
     char last_interrupt[64];
     int ready;
     int host_failed;
@@ -309,16 +313,35 @@ static void on_signal(sim_world_t *w, int signum, void *arg)
     (void)interrupt(arg, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/* --duration must end the process even when the stop it starts cannot
+ * finish (a service that kills itself from a worker hangs its stop, spec
+ * 1.4's self-kill hazard): a stop still running DURATION_GRACE later is
+ * escalated like a second Ctrl-C, a kill still running after another
+ * grace like a third.  The host kills this thread once it is done. */
+#define DURATION_GRACE SIM_MS(10000)
+
 static int duration_main(sim_world_t *w, void *arg)
 {
     serve_t *sv = arg;
     int rc = sim_sleep(w, sv->duration);
     if (rc < 0 || sv->interrupts > 0)
         return rc; /* killed, or a signal came first */
-    char d[32], what[64];
+    char d[32], what[96];
     sim_time_format(sv->duration, d, sizeof(d));
     snprintf(what, sizeof(what), "--duration %s elapsed", d);
-    return interrupt(sv, what);
+    rc = interrupt(sv, what);
+    while (rc == 0 && !sv->host_done) {
+        int seen = sv->interrupts;
+        rc = sim_sleep(w, DURATION_GRACE);
+        if (rc < 0 || sv->host_done)
+            break;
+        if (sv->interrupts != seen)
+            continue; /* a signal escalated meanwhile: a fresh grace */
+        snprintf(what, sizeof(what), "--duration %s + %ds, not done,", d,
+                 sv->interrupts == 1 ? 10 : 20);
+        rc = interrupt(sv, what);
+    }
+    return rc;
 }
 
 /* ---------------------------------------------------------- connections */
@@ -799,8 +822,9 @@ static int setup(serve_t *sv)
         note("out of memory");
         return 2;
     }
-    snprintf(r->variant, sizeof(r->variant), "%s", m->variant);
-    if (scn_model_variant(m, m->variant, &sv->rt.variant) < 0 ||
+    const char *preset = sv->variant ? sv->variant : m->variant;
+    snprintf(r->variant, sizeof(r->variant), "%s", preset);
+    if (scn_model_variant(m, preset, &sv->rt.variant) < 0 ||
         uv_loop_init(&sv->loop) != 0) {
         note("cannot set up the run");
         return 2;
@@ -909,7 +933,8 @@ int scn_cmd_serve(int argc, char **argv)
         }
         int takes = strcmp(a, "--port") == 0 || strcmp(a, "--host") == 0 ||
                     strcmp(a, "--log-level") == 0 ||
-                    strcmp(a, "--duration") == 0;
+                    strcmp(a, "--duration") == 0 ||
+                    strcmp(a, "--variant") == 0;
         if (takes && i + 1 >= argc) {
             free(sv);
             return usage("option %s needs a value", a);
@@ -927,6 +952,16 @@ int scn_cmd_serve(int argc, char **argv)
             bad = sv->level < 0;
         } else if (strcmp(a, "--duration") == 0) {
             bad = parse_duration_arg(val, &sv->duration) < 0;
+        } else if (strcmp(a, "--variant") == 0) {
+            if (!scn_preset_known(val)) {
+                char known[300];
+                scn_preset_list(known, sizeof(known));
+                fprintf(stderr, "csim: unknown variant '%s' (known: %s)\n",
+                        val, known);
+                free(sv);
+                return 2;
+            }
+            sv->variant = val;
         } else if (a[0] == '-' && a[1]) {
             free(sv);
             return usage("unknown option '%s'", a);

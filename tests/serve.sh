@@ -14,6 +14,7 @@
 #   died        a managed thread's error kills the container: runner.wait
 #               raises, `container svc died: ...`, exit 1
 #   host-only   a file without actors or expectations is servable
+#   variant     --variant hardened: a self-killing timer kills its container
 #   usage       bad options, a missing file, a busy port: exit 2
 set -u
 csim=${1:?usage: serve.sh CSIM SCENARIOS}
@@ -236,6 +237,21 @@ if start host-only "$work/ticker.scn" --duration 300ms; then
     grep -q 'not run' "$log" && fail "a file without actors got the 'not run' note"
 fi
 
+# ---------------------------------------------------------------- variant
+# A timer method that kills its own container: under the reference the
+# kill aborts (the self-kill hazard) and --duration has to escalate; under
+# --variant hardened the kill completes and the container dies at once.
+cat >"$work/selfkill.scn" <<'EOF'
+service svc
+  entrypoint tick method=t timer=50ms
+  method t: kill Boom("self")
+EOF
+if start variant "$work/selfkill.scn" --variant hardened --duration 5s; then
+    finish
+    expect_status 1
+    expect_log '^csim serve: container svc died: Boom: self$'
+fi
+
 # ---------------------------------------------------------------- usage
 case_name=usage
 log=
@@ -253,6 +269,7 @@ u 2 "^csim: unknown option '--bogus'" "$sample" --bogus
 u 2 "^csim: bad --port '70000'" "$sample" --port 70000
 u 2 "^csim: bad --log-level 'loud'" "$sample" --log-level loud
 u 2 "^csim: bad --duration '5'" "$sample" --duration 5
+u 2 "^csim: unknown variant 'nope'" "$sample" --variant nope
 u 2 'cannot read' "$work/missing.scn"
 u 2 'error: unknown option .fast. for entrypoint' <(printf 'service s\n  entrypoint e fast\n  method e: yield\n')
 if start busy "$sample"; then

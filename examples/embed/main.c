@@ -28,7 +28,9 @@
  *
  *   embed [--real-time] [--kill] [--trace]     exits 0 when all went well
  */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* <uv.h> under -std=c11 needs the POSIX types */
+#endif
 
 #include <csim/container.h>
 #include <csim/sim_uv.h>
