@@ -709,8 +709,18 @@ int scn_cmd_variants(int argc, char **argv)
     if (expect) {
         tsv.path = expect;
         status = tsv_read(&tsv, &files, &presets);
-        if (status)
+        if (status) {
+            /* Nothing ran; a CI reading only the XML must still see why. */
+            if (junit && ju.cases) {
+                char why[600];
+                snprintf(why, sizeof(why), "%s: the --expect file cannot be "
+                         "used (csim's standard error says why); nothing was "
+                         "run", expect);
+                for (size_t i = 0; i < files.n; i++)
+                    junit_file_error(&ju, i, presets.n, why);
+            }
             goto out;
+        }
     }
 
     for (size_t i = 0; i < files.n; i++)

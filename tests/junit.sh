@@ -147,4 +147,13 @@ valid "$tmp/ve.xml"
 [ "$(attr "$tmp/ve.xml" testsuite failures)" = 1 ] || fail "variants --expect: not 1 failure"
 grep -q '<failure type="MISMATCH" message="expected pass, got FAIL@0">hook.scn \[current\] FAIL@0: .*csim replay c1\.' "$tmp/ve.xml" ||
     { cat "$tmp/ve.xml"; fail "variants --expect: the mismatch is not the failure"; }
+# a --expect file that cannot be used: exit 2, and every cell an <error>
+set +e
+(cd "$tmp" && "$csim" variants hook.scn --variant v1.2.3,current --runs 50 \
+    --expect want.tsv --junit vt.xml >/dev/null 2>&1); rc=$?
+set -e
+[ $rc -eq 2 ] || fail "variants with an unusable --expect: exit $rc"
+valid "$tmp/vt.xml"
+[ "$(attr "$tmp/vt.xml" testsuite errors)" = 2 ] ||
+    { cat "$tmp/vt.xml"; fail "variants with an unusable --expect: not 2 errors"; }
 echo "ok: junit (run, explore, variants valid against $(basename "$xsd"))"
