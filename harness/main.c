@@ -163,12 +163,7 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
                 return usage_error(rp, "option %s needs a value", a);
             }
             const char *val = argv[++i];
-            if (!scn_preset_known(val)) {
-                char known[300];
-                scn_preset_list(known, sizeof(known));
-                scn_report_message(rp, rp->err,
-                                   "csim: unknown variant '%s' (known: %s)\n",
-                                   val, known);
+            if (scn_preset_check(val, rp->err) < 0) {
                 paths_free(&args);
                 return 2;
             }

@@ -399,6 +399,9 @@ void scn_result_free(scn_result_t *r);
  * them: "V1, v1.0.0, ..., hardened". */
 int scn_preset_known(const char *name);
 void scn_preset_list(char *buf, size_t n);
+/* A command line's --variant value: 0 when it is a preset, else -1 after
+ * "csim: unknown variant 'NAME' (known: ...)" on err. */
+int scn_preset_check(const char *name, FILE *err);
 /* The variant a run of m uses: `preset` (NULL = the file's own), then the
  * file's switch overrides.  SCN_ESYNTAX for an unknown preset. */
 int scn_model_variant(const scn_model_t *m, const char *preset,

@@ -787,13 +787,8 @@ int scn_cmd_diff(int argc, char **argv) {
                     return usage("%s", "--only needs a list of kinds");
                 o.only = v;
             } else {
-                if (!scn_preset_known(v)) {
-                    char known[300];
-                    scn_preset_list(known, sizeof(known));
-                    fprintf(stderr, "csim: unknown variant '%s' (known: %s)\n",
-                            v, known);
+                if (scn_preset_check(v, stderr) < 0)
                     return 2;
-                }
                 variant = v;
             }
         } else if (a[0] == '-' && a[1] == '-') {

@@ -267,13 +267,8 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
                                    !strcmp(a, "--html"))) {
                 *(a[2] == 't' ? &c->views.trace_out : &c->views.html) = v;
             } else if (!strcmp(a, "--variant")) {
-                if (!scn_preset_known(v)) {
-                    char known[300];
-                    scn_preset_list(known, sizeof(known));
-                    fprintf(stderr, "csim: unknown variant '%s' (known: %s)\n",
-                            v, known);
+                if (scn_preset_check(v, stderr) < 0)
                     return 2;
-                }
                 c->o.variant = v;
             } else if (worker && !strcmp(a, "--shrink")) {
                 c->shrink = v;
@@ -1223,13 +1218,8 @@ int scn_cmd_replay(int argc, char **argv)
             if (i + 1 >= argc)
                 return usage(usage_replay, "option %s needs a value", a);
             variant = argv[++i];
-            if (!scn_preset_known(variant)) {
-                char known[300];
-                scn_preset_list(known, sizeof(known));
-                fprintf(stderr, "csim: unknown variant '%s' (known: %s)\n",
-                        variant, known);
+            if (scn_preset_check(variant, stderr) < 0)
                 return 2;
-            }
         } else if (a[0] == '-' && a[1] == '-') {
             return usage(usage_replay, "unknown option '%s'", a);
         } else if (!token) {

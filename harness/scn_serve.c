@@ -953,11 +953,7 @@ int scn_cmd_serve(int argc, char **argv)
         } else if (strcmp(a, "--duration") == 0) {
             bad = parse_duration_arg(val, &sv->duration) < 0;
         } else if (strcmp(a, "--variant") == 0) {
-            if (!scn_preset_known(val)) {
-                char known[300];
-                scn_preset_list(known, sizeof(known));
-                fprintf(stderr, "csim: unknown variant '%s' (known: %s)\n",
-                        val, known);
+            if (scn_preset_check(val, stderr) < 0) {
                 free(sv);
                 return 2;
             }

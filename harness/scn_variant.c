@@ -27,6 +27,16 @@ void scn_preset_list(char *buf, size_t n)
     }
 }
 
+int scn_preset_check(const char *name, FILE *err)
+{
+    if (scn_preset_known(name))
+        return 0;
+    char known[300];
+    scn_preset_list(known, sizeof(known));
+    fprintf(err, "csim: unknown variant '%s' (known: %s)\n", name, known);
+    return -1;
+}
+
 int scn_model_variant(const scn_model_t *m, const char *preset,
                       ctr_variant_t *out)
 {

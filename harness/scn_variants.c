@@ -511,13 +511,15 @@ static int parse_presets(const char *list, strv_t *out)
         size_t n = e ? (size_t)(e - p) : strlen(p);
         char name[64];
         snprintf(name, sizeof(name), "%.*s", (int)(n < 63 ? n : 63), p);
-        if (n == 0 || n > 63 || !scn_preset_known(name)) {
+        if (n == 0 || n > 63) { /* no preset name is empty or that long */
             char known[300];
             scn_preset_list(known, sizeof(known));
             fprintf(stderr, "csim: unknown variant '%.*s' (known: %s)\n",
                     (int)n, p, known);
             return 2;
         }
+        if (scn_preset_check(name, stderr) < 0)
+            return 2;
         if (strv_find(out, name) >= 0) {
             fprintf(stderr, "csim: variant '%s' is given twice in --variant\n",
                     name);
