@@ -17,6 +17,7 @@
 #include "scn_junit.h"
 #include "scn_walk.h"
 #include "scn_serve.h"
+#include "sim_alloc.h"
 
 #define CSIM_VERSION "0.1.0"
 
@@ -75,13 +76,13 @@ static int paths_add(paths_t *p, const char *s)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 16;
-        char **nv = realloc(p->v, cap * sizeof(*nv));
+        char **nv = sim_realloc(p->v, cap * sizeof(*nv));
         if (!nv)
             return -1;
         p->v = nv;
         p->cap = cap;
     }
-    p->v[p->n] = strdup(s);
+    p->v[p->n] = sim_alloc_strdup(s);
     if (!p->v[p->n])
         return -1;
     p->n++;
@@ -91,8 +92,8 @@ static int paths_add(paths_t *p, const char *s)
 static void paths_free(paths_t *p)
 {
     for (size_t i = 0; i < p->n; i++)
-        free(p->v[i]);
-    free(p->v);
+        sim_free(p->v[i]);
+    sim_free(p->v);
 }
 
 static int collect_one(const char *path, unsigned depth, void *arg)
@@ -240,9 +241,9 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
     }
 
     /* Parse everything first: a scenario error means nothing runs. */
-    scn_model_t **models = calloc(files.n, sizeof(*models));
+    scn_model_t **models = sim_calloc(files.n, sizeof(*models));
     if (!models || (junit && scn_junit_run_init(&ju, files.v, files.n) < 0)) {
-        free(models);
+        sim_free(models);
         goto oom;
     }
     size_t bad = 0;
@@ -312,7 +313,7 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
     scn_junit_free(&ju);
     for (size_t i = 0; i < files.n; i++)
         scn_model_free(models[i]);
-    free(models);
+    sim_free(models);
     paths_free(&args);
     paths_free(&files);
     fflush(rp->out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "scn.h"
+#include "sim_alloc.h"
 
 struct scn_chunk {
     struct scn_chunk *next;
@@ -22,7 +23,7 @@ void *scn_arena_alloc(scn_arena_t *a, size_t n)
     struct scn_chunk *c = a->head;
     if (!c || c->cap - c->used < n) {
         size_t cap = n > SCN_CHUNK_MIN ? n : SCN_CHUNK_MIN;
-        c = malloc(sizeof(*c) + cap);
+        c = sim_malloc(sizeof(*c) + cap);
         if (!c)
             return NULL;
         c->cap = cap;
@@ -56,7 +57,7 @@ void scn_arena_free(scn_arena_t *a)
     struct scn_chunk *c = a->head;
     while (c) {
         struct scn_chunk *next = c->next;
-        free(c);
+        sim_free(c);
         c = next;
     }
     a->head = NULL;

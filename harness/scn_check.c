@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "scn.h"
+#include "sim_alloc.h"
 
 /* ---------------------------------------------------------------- strings */
 
@@ -42,7 +43,7 @@ static void sb_printf(sbuf_t *b, const char *fmt, ...)
             return;
         }
         size_t cap = (b->cap + (size_t)k + 1) * 2;
-        char *ns = realloc(b->s, cap);
+        char *ns = sim_realloc(b->s, cap);
         if (!ns) {
             b->oom = 1;
             return;
@@ -55,11 +56,11 @@ static void sb_printf(sbuf_t *b, const char *fmt, ...)
 static char *sb_take(sbuf_t *b)
 {
     if (b->oom) {
-        free(b->s);
+        sim_free(b->s);
         return NULL;
     }
     if (!b->s)
-        return strdup("");
+        return sim_alloc_strdup("");
     return b->s;
 }
 
@@ -121,13 +122,13 @@ static void detail(checker_t *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    char **nd = realloc(c->details, (c->n_details + 1) * sizeof(*nd));
+    char **nd = sim_realloc(c->details, (c->n_details + 1) * sizeof(*nd));
     if (!nd) {
         c->oom = 1;
         return;
     }
     c->details = nd;
-    nd[c->n_details] = strdup(buf);
+    nd[c->n_details] = sim_alloc_strdup(buf);
     if (!nd[c->n_details]) {
         c->oom = 1;
         return;
@@ -461,11 +462,11 @@ static int check_one(checker_t *c, const scn_expect_t *x)
 static void clear_details(checker_t *c)
 {
     for (size_t i = 0; i < c->n_details; i++)
-        free(c->details[i]);
-    free(c->details);
+        sim_free(c->details[i]);
+    sim_free(c->details);
     c->details = NULL;
     c->n_details = 0;
-    free(c->why.s);
+    sim_free(c->why.s);
     memset(&c->why, 0, sizeof(c->why));
 }
 
@@ -473,12 +474,12 @@ static int add_failure(scn_verdict_t *v, const scn_expect_t *x,
                        const char *why)
 {
     scn_failure_t *nf =
-        realloc(v->failures, (v->n_failures + 1) * sizeof(*nf));
+        sim_realloc(v->failures, (v->n_failures + 1) * sizeof(*nf));
     if (!nf)
         return SCN_ENOMEM;
     v->failures = nf;
     nf[v->n_failures].x = x;
-    nf[v->n_failures].why = strdup(why ? why : "");
+    nf[v->n_failures].why = sim_alloc_strdup(why ? why : "");
     if (!nf[v->n_failures].why)
         return SCN_ENOMEM;
     v->n_failures++;
@@ -492,7 +493,7 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
     int hung = r->hung && !m->expects_hung;
     int oom = 0;
     if (m->n_sometimes) {
-        v->sometimes = calloc(m->n_sometimes, 1);
+        v->sometimes = sim_calloc(m->n_sometimes, 1);
         if (!v->sometimes)
             return SCN_ENOMEM;
         v->n_sometimes = m->n_sometimes;
@@ -560,12 +561,12 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
 void scn_verdict_free(scn_verdict_t *v)
 {
     for (size_t i = 0; i < v->n_failures; i++)
-        free(v->failures[i].why);
-    free(v->failures);
+        sim_free(v->failures[i].why);
+    sim_free(v->failures);
     for (size_t i = 0; i < v->n_details; i++)
-        free(v->details[i]);
-    free(v->details);
-    free(v->why);
-    free(v->sometimes);
+        sim_free(v->details[i]);
+    sim_free(v->details);
+    sim_free(v->why);
+    sim_free(v->sometimes);
     memset(v, 0, sizeof(*v));
 }

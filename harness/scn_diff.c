@@ -27,6 +27,7 @@
 #include "scn_json.h"
 #include "scn_text.h"
 #include "scn_view.h"
+#include "sim_alloc.h"
 
 static const char usage_diff[] =
     "usage: csim diff A [B] [FILE.scn] [options]\n"
@@ -73,23 +74,23 @@ typedef struct dx_trace {
 
 static void trace_free(dx_trace_t *t) {
     for (size_t i = 0; i < t->n; i++) {
-        free(t->ev[i].tname);
-        free(t->ev[i].kind);
-        free(t->ev[i].subject);
-        free(t->ev[i].detail);
+        sim_free(t->ev[i].tname);
+        sim_free(t->ev[i].kind);
+        sim_free(t->ev[i].subject);
+        sim_free(t->ev[i].detail);
     }
-    free(t->ev);
-    free(t->path);
-    free(t->verdict);
-    free(t->why);
-    free(t->note);
+    sim_free(t->ev);
+    sim_free(t->path);
+    sim_free(t->verdict);
+    sim_free(t->why);
+    sim_free(t->note);
     memset(t, 0, sizeof(*t));
 }
 
 static int trace_add(dx_trace_t *t, const dx_event_t *e) {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
-        dx_event_t *ne = realloc(t->ev, cap * sizeof(*ne));
+        dx_event_t *ne = sim_realloc(t->ev, cap * sizeof(*ne));
         if (!ne)
             return -1;
         t->ev = ne;
@@ -100,7 +101,7 @@ static int trace_add(dx_trace_t *t, const dx_event_t *e) {
 }
 
 static char *dup0(const char *s) {
-    return strdup(s ? s : "");
+    return sim_alloc_strdup(s ? s : "");
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -176,10 +177,10 @@ static int read_jsonl(const char *name, const char *text, size_t len,
                 e.detail = dup0(det);
                 if (!e.tname || !e.kind || !e.subject || !e.detail ||
                     trace_add(t, &e) < 0) {
-                    free(e.tname);
-                    free(e.kind);
-                    free(e.subject);
-                    free(e.detail);
+                    sim_free(e.tname);
+                    sim_free(e.kind);
+                    sim_free(e.subject);
+                    sim_free(e.detail);
                     snprintf(msg, n_msg, "out of memory");
                     scn_json_free(o);
                     return -1;
@@ -187,18 +188,18 @@ static int read_jsonl(const char *name, const char *text, size_t len,
             } else if (type && !strcmp(type, "result")) {
                 const char *v = jstr(o, "verdict"), *x = jstr(o, "expectation");
                 double ln = 0;
-                free(t->verdict);
+                sim_free(t->verdict);
                 t->verdict = v ? dup0(v) : NULL;
                 if (x) {
                     char buf[400];
                     jnum(o, "line", &ln);
                     snprintf(buf, sizeof(buf), "line %d: %s", (int)ln, x);
-                    free(t->why);
+                    sim_free(t->why);
                     t->why = dup0(buf);
                 }
             } else if (type && !strcmp(type, "critical")) {
                 const char *x = jstr(o, "text");
-                free(t->note);
+                sim_free(t->note);
                 t->note = x ? dup0(x) : NULL;
             }
             scn_json_free(o);
@@ -240,7 +241,7 @@ static int parse_time(const char *s, int64_t *out) {
 
 /* A text field as --trace prints it: \n, \t and \xNN undone. */
 static char *unescape(const char *s, size_t n) {
-    char *o = malloc(n + 1), *w = o;
+    char *o = sim_malloc(n + 1), *w = o;
     if (!o)
         return NULL;
     for (size_t i = 0; i < n; i++) {
@@ -285,7 +286,7 @@ static int read_text(const char *name, const char *text, size_t len,
         const char *l = text + i;
         size_t n = j - i, p = 0, wl;
         if (n >= 3 && !strncmp(l, "== ", 3)) {
-            char *path = strndup(l + 3, n - 3);
+            char *path = sim_alloc_strndup(l + 3, n - 3);
             char *sp = path ? strstr(path, " [") : NULL;
             if (sp)
                 *sp = '\0';
@@ -294,18 +295,18 @@ static int read_text(const char *name, const char *text, size_t len,
                          "%s:%zu: holds the runs of %s and %s; diff "
                          "takes one run per side",
                          name, lineno, t->path, path);
-                free(path);
+                sim_free(path);
                 return -1;
             }
             if (!t->path)
                 t->path = path;
             else
-                free(path);
+                sim_free(path);
         } else if (n >= 6 &&
                    (!strncmp(l, "PASS  ", 6) || !strncmp(l, "FAIL  ", 6) ||
                     !strncmp(l, "HUNG  ", 6))) {
-            free(t->verdict);
-            t->verdict = strndup(l, 4);
+            sim_free(t->verdict);
+            t->verdict = sim_alloc_strndup(l, 4);
         } else {
             size_t ws = word(l, &p, n, &wl);
             uint64_t seq, step;
@@ -352,10 +353,10 @@ static int read_text(const char *name, const char *text, size_t len,
             e.detail = unescape(l + p, n - p);
             if (!e.tname || !e.kind || !e.subject || !e.detail || !e.kind[0] ||
                 trace_add(t, &e) < 0) {
-                free(e.tname);
-                free(e.kind);
-                free(e.subject);
-                free(e.detail);
+                sim_free(e.tname);
+                sim_free(e.kind);
+                sim_free(e.subject);
+                sim_free(e.detail);
                 goto bad;
             }
         }
@@ -384,7 +385,7 @@ static int read_trace_file(const char *path, dx_trace_t *t, char *msg,
     int rc = k < len && text[k] == '{'
                  ? read_jsonl(path, text, len, t, msg, n_msg)
                  : read_text(path, text, len, t, msg, n_msg);
-    free(text);
+    sim_free(text);
     if (rc == 0 && t->n == 0) {
         snprintf(msg, n_msg,
                  "%s: no trace events in it (write one with "
@@ -408,8 +409,8 @@ typedef struct scen {
 
 static void scen_free(scen_t *s) {
     scn_model_free(s->m);
-    free(s->bytes);
-    free(s->path);
+    sim_free(s->bytes);
+    sim_free(s->path);
     memset(s, 0, sizeof(*s));
 }
 
@@ -418,7 +419,7 @@ static void scen_free(scen_t *s) {
 static int scen_for(const scn_token_t *t, const char *file, scen_t *s) {
     memset(s, 0, sizeof(*s));
     if (file) {
-        s->path = strdup(file);
+        s->path = sim_alloc_strdup(file);
     } else {
         char why[512];
         s->path = xp_find_by_hash(".", t->hash, why, sizeof(why));
@@ -527,7 +528,7 @@ static int slurp(FILE *f, char **text, size_t *len) {
     long n = ftell(f);
     if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
         return -1;
-    *text = malloc((size_t)n + 1);
+    *text = sim_malloc((size_t)n + 1);
     if (!*text)
         return -1;
     *len = fread(*text, 1, (size_t)n, f);
@@ -589,7 +590,7 @@ static int replay_into(const scen_t *s, const scn_token_t *t, int what,
             fprintf(stderr, "csim: reading back the replay: %s\n", msg);
             rc = -1;
         }
-        free(text);
+        sim_free(text);
     }
     fclose(fa);
     if (fb)
@@ -683,7 +684,7 @@ static void print_label(const char *side, const dx_trace_t *t, size_t n,
 }
 
 static size_t *filtered(const dx_opts_t *o, const dx_trace_t *t, size_t *n) {
-    size_t *ix = malloc((t->n ? t->n : 1) * sizeof(*ix));
+    size_t *ix = sim_malloc((t->n ? t->n : 1) * sizeof(*ix));
     *n = 0;
     for (size_t i = 0; ix && i < t->n; i++)
         if (kind_wanted(o, t->ev[i].kind))
@@ -696,8 +697,8 @@ static int compare(const dx_opts_t *o, const dx_trace_t *a,
     size_t na, nb;
     size_t *ia = filtered(o, a, &na), *ib = filtered(o, b, &nb);
     if (!ia || !ib) {
-        free(ia);
-        free(ib);
+        sim_free(ia);
+        sim_free(ib);
         fprintf(stderr, "csim: out of memory\n");
         return 2;
     }
@@ -737,8 +738,8 @@ static int compare(const dx_opts_t *o, const dx_trace_t *a,
         if (i == nb)
             printf("+ (the end of B)\n");
     }
-    free(ia);
-    free(ib);
+    sim_free(ia);
+    sim_free(ib);
     return status;
 }
 

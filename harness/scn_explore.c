@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scn_explore.h"
+#include "sim_alloc.h"
 
 #define XP_PCT_CALIBRATION 4 /* random runs after the fifo one that set k */
 #define XP_SHRINK_BUDGET 4000 /* replays per shrink */
@@ -59,10 +60,10 @@ const char *xp_opts_variant(const scn_model_t *m, const xp_opts_t *o)
 
 void xp_run_free(xp_run_t *r)
 {
-    free(r->choices);
+    sim_free(r->choices);
     r->choices = NULL;
     r->n_choices = 0;
-    free(r->sometimes);
+    sim_free(r->sometimes);
     r->sometimes = NULL;
 }
 
@@ -130,7 +131,7 @@ static uint64_t trace_hash(const scn_result_t *r)
 {
     char *t = scn_trace_text(r);
     uint64_t h = t ? scn_fnv1a(t, strlen(t)) : 0;
-    free(t);
+    sim_free(t);
     return h;
 }
 
@@ -144,7 +145,7 @@ static size_t dense_len(const scn_choice_t *c, size_t n)
 
 static uint32_t *dense(const scn_choice_t *c, size_t n)
 {
-    uint32_t *a = malloc((n ? n : 1) * sizeof(*a));
+    uint32_t *a = sim_malloc((n ? n : 1) * sizeof(*a));
     if (a)
         for (size_t i = 0; i < n; i++)
             a[i] = c[i].answer;
@@ -269,7 +270,7 @@ int xp_calibration_run(const scn_model_t *m, const xp_opts_t *o, int j,
 static int build_roots(xp_explorer_t *x)
 {
     size_t n = 1, cap = 1;
-    xp_root_t *nodes = calloc(1, sizeof(*nodes));
+    xp_root_t *nodes = sim_calloc(1, sizeof(*nodes));
     if (!nodes)
         return SCN_ENOMEM;
     int rc = 0;
@@ -296,7 +297,7 @@ static int build_roots(xp_explorer_t *x)
                     break;
                 if (nn == ncap) {
                     ncap = ncap ? ncap * 2 : 16;
-                    xp_root_t *g = realloc(next, ncap * sizeof(*g));
+                    xp_root_t *g = sim_realloc(next, ncap * sizeof(*g));
                     if (!g) {
                         rc = SCN_ENOMEM;
                         break;
@@ -305,7 +306,7 @@ static int build_roots(xp_explorer_t *x)
                 }
                 xp_root_t *c = &next[nn++];
                 c->n = len + (width ? 1 : 0);
-                c->a = malloc((c->n ? c->n : 1) * sizeof(*c->a));
+                c->a = sim_malloc((c->n ? c->n : 1) * sizeof(*c->a));
                 if (!c->a) {
                     rc = SCN_ENOMEM;
                     nn--;
@@ -320,8 +321,8 @@ static int build_roots(xp_explorer_t *x)
             }
         }
         for (size_t j = 0; j < n; j++)
-            free(nodes[j].a);
-        free(nodes);
+            sim_free(nodes[j].a);
+        sim_free(nodes);
         nodes = next;
         n = nn;
         (void)cap;
@@ -330,8 +331,8 @@ static int build_roots(xp_explorer_t *x)
     }
     if (rc < 0) {
         for (size_t j = 0; j < n; j++)
-            free(nodes[j].a);
-        free(nodes);
+            sim_free(nodes[j].a);
+        sim_free(nodes);
         return rc;
     }
     /* keep this shard's nodes */
@@ -340,7 +341,7 @@ static int build_roots(xp_explorer_t *x)
         if (j % x->o.shard_n == x->o.shard_k - 1)
             nodes[k++] = nodes[j];
         else
-            free(nodes[j].a);
+            sim_free(nodes[j].a);
     }
     x->roots = nodes;
     x->n_roots = k;
@@ -351,7 +352,7 @@ int xp_explorer_new(const scn_model_t *m, const char *bytes, size_t n_bytes,
                     const xp_opts_t *o, xp_explorer_t **out)
 {
     *out = NULL;
-    xp_explorer_t *x = calloc(1, sizeof(*x));
+    xp_explorer_t *x = sim_calloc(1, sizeof(*x));
     if (!x)
         return SCN_ENOMEM;
     x->m = m;
@@ -388,11 +389,11 @@ void xp_explorer_free(xp_explorer_t *x)
     xp_pct_free(&x->pct);
     xp_dfs_free(&x->dfs);
     for (size_t j = 0; j < x->n_roots; j++)
-        free(x->roots[j].a);
-    free(x->roots);
+        sim_free(x->roots[j].a);
+    sim_free(x->roots);
     if (x->stacks)
         sim_stack_pool_free(x->stacks);
-    free(x);
+    sim_free(x);
 }
 
 int xp_explorer_exhausted(const xp_explorer_t *x)
@@ -551,9 +552,9 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
     t.answers = dense(e.res->choices, t.n_answers);
     if (!t.answers || scn_token_format(&t, r->token, sizeof(r->token)) < 0)
         memcpy(r->token, r->gen_token, sizeof(r->token));
-    free(t.answers);
+    sim_free(t.answers);
     r->n_choices = e.res->n_choices;
-    r->choices = malloc((r->n_choices ? r->n_choices : 1) * sizeof(*r->choices));
+    r->choices = sim_malloc((r->n_choices ? r->n_choices : 1) * sizeof(*r->choices));
     if (!r->choices) {
         exec_free(&e);
         xp_run_free(r);
@@ -570,7 +571,7 @@ int xp_explorer_run(xp_explorer_t *x, uint64_t i, xp_run_t *r)
         p2.n_prefix = r->n_choices;
         xp_exec_t e2;
         rc = all ? execute(x->m, x->variant, x->mask, x->stacks, &p2, &e2) : SCN_ENOMEM;
-        free(all);
+        sim_free(all);
         if (rc < 0) {
             exec_free(&e);
             xp_run_free(r);
@@ -667,10 +668,10 @@ static int try_candidate(shrink_cx_t *c, uint32_t **cur, size_t *n,
     if (!still_fails(c, cand, nc, &rec, &nr))
         return 0;
     if (!smaller(rec, nr, *cur, *n)) {
-        free(rec);
+        sim_free(rec);
         return 0;
     }
-    free(*cur);
+    sim_free(*cur);
     *cur = rec;
     *n = nr;
     return 1;
@@ -681,7 +682,7 @@ static int try_candidate(shrink_cx_t *c, uint32_t **cur, size_t *n,
  * only it zeroed.  1 when one still failed (and *cur is smaller). */
 static int remove_one(shrink_cx_t *c, uint32_t **cur, size_t *n)
 {
-    uint32_t *cand = malloc((*n ? *n : 1) * sizeof(*cand));
+    uint32_t *cand = sim_malloc((*n ? *n : 1) * sizeof(*cand));
     if (!cand)
         return 0;
     int done = 0;
@@ -697,7 +698,7 @@ static int remove_one(shrink_cx_t *c, uint32_t **cur, size_t *n)
         if (try_candidate(c, cur, n, cand, *n))
             done = 1;
     }
-    free(cand);
+    sim_free(cand);
     return done;
 }
 
@@ -714,12 +715,12 @@ static int lower_answers(shrink_cx_t *c, uint32_t **cur, size_t *n)
             size_t nr = 0;
             if (still_fails(c, *cur, *n, &rec, &nr) && nr == *n &&
                 xp_preemptions(rec, nr) <= xp_preemptions(*cur, *n)) {
-                free(*cur);
+                sim_free(*cur);
                 *cur = rec;
                 changed = 1;
                 break;
             }
-            free(rec);
+            sim_free(rec);
             (*cur)[j] = keep;
         }
     }
@@ -760,12 +761,12 @@ static int bounded_search(shrink_cx_t *c, uint32_t **cur, size_t *n)
             size_t nr = 0;
             if (plan_fails(c, &q, &rec, &nr, &d, &err)) {
                 if (smaller(rec, nr, *cur, *n)) {
-                    free(*cur);
+                    sim_free(*cur);
                     *cur = rec;
                     *n = nr;
                     found = 1;
                 } else {
-                    free(rec);
+                    sim_free(rec);
                 }
             }
         }
@@ -844,7 +845,7 @@ static void critical_against_pass(shrink_cx_t *c, const uint32_t *cur, size_t n,
     size_t at_fail = 0, at_pass = 0;
     out[0] = '\0';
     size_t total = xp_preemptions(cur, n), k = total;
-    uint32_t *cand = malloc((n ? n : 1) * sizeof(*cand));
+    uint32_t *cand = sim_malloc((n ? n : 1) * sizeof(*cand));
     if (!cand)
         return;
     for (size_t j = n; !out[0] && j-- > 0;) {
@@ -875,7 +876,7 @@ static void critical_against_pass(shrink_cx_t *c, const uint32_t *cur, size_t n,
         }
         k--;
     }
-    free(cand);
+    sim_free(cand);
 }
 
 int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
@@ -897,14 +898,14 @@ int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
         xp_exec_t e;
         int rc = execute_prefix(x, cur, n, &e);
         if (rc < 0) {
-            free(cur);
+            sim_free(cur);
             return rc;
         }
         c.replays++;
         if (e.v.kind == SCN_PASS) {
             s->verdict = SCN_PASS;
             exec_free(&e);
-            free(cur);
+            sim_free(cur);
             return c.replays;
         }
         c.target = e.v.kind == SCN_HUNG ? NULL : e.v.failed;
@@ -924,7 +925,7 @@ int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
     xp_exec_t ef;
     int rc = execute_prefix(x, cur, n, &ef);
     if (rc < 0) {
-        free(cur);
+        sim_free(cur);
         return rc;
     }
     c.replays++;
@@ -951,7 +952,7 @@ int xp_shrink(xp_explorer_t *x, const xp_run_t *r, xp_shrunk_t *s)
                               sizeof(s->critical), NULL);
     }
     exec_free(&ef);
-    free(cur);
+    sim_free(cur);
     return c.replays;
 }
 
@@ -965,7 +966,7 @@ int xp_critical(xp_explorer_t *x, const scn_result_t *fail, xp_critical_t *cp)
         return SCN_ENOMEM;
     shrink_cx_t c = {.x = x};
     critical_against_pass(&c, cur, n, fail, cp->text, sizeof(cp->text), cp);
-    free(cur);
+    sim_free(cur);
     return 0;
 }
 
@@ -1013,7 +1014,7 @@ int xp_replay(const scn_model_t *m, const char *bytes, size_t n_bytes,
             if (rc != 0)
                 break;
             if (i == t->run) {
-                path = malloc((q.n_prefix ? q.n_prefix : 1) * sizeof(*path));
+                path = sim_malloc((q.n_prefix ? q.n_prefix : 1) * sizeof(*path));
                 if (!path) {
                     rc = SCN_ENOMEM;
                     break;
@@ -1042,7 +1043,7 @@ int xp_replay(const scn_model_t *m, const char *bytes, size_t n_bytes,
             *v = e.v;
         }
     }
-    free(path);
+    sim_free(path);
     xp_dfs_free(&dfs);
     xp_pct_free(&pct);
     return rc;

@@ -22,6 +22,7 @@
 #include "scn_view.h"
 #include "scn_walk.h"
 #include "scn_workers.h"
+#include "sim_alloc.h"
 
 #define XP_JOBS_MAX 8
 
@@ -147,7 +148,7 @@ static int load(const char *cmd, const char *path, char **bytes, size_t *n,
     if (scn_parse(path, *bytes, *n, m, &d) < 0) {
         scn_reporter_t rp = {.out = stdout, .err = stderr};
         scn_report_diag(&rp, &d);
-        free(*bytes);
+        sim_free(*bytes);
         *bytes = NULL;
         return 2;
     }
@@ -521,7 +522,7 @@ typedef struct wcx {
 
 static char *dup_or_null(const char *s)
 {
-    return s ? strdup(s) : NULL;
+    return s ? sim_alloc_strdup(s) : NULL;
 }
 
 static int on_worker_run(const scn_run_report_t *r, void *arg)
@@ -538,7 +539,7 @@ static int on_worker_run(const scn_run_report_t *r, void *arg)
     /* Shrinking starts worker processes of its own: after the loop. */
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 8;
-        pend_t *np = realloc(w->p, cap * sizeof(*np));
+        pend_t *np = sim_realloc(w->p, cap * sizeof(*np));
         if (!np) {
             w->oom = 1;
             return 1;
@@ -602,7 +603,7 @@ static uint64_t calibrate_isolated(xcx_t *cx)
         close(fds[1]);
         xp_totals_free(&cx->tot);
         scn_model_free((scn_model_t *)cx->m);
-        free((char *)cx->bytes);
+        sim_free((char *)cx->bytes);
         _exit(st);
     }
     close(fds[1]);
@@ -761,13 +762,13 @@ static int explore_workers(xcx_t *cx, int *exhausted)
                        p->expectation ? p->expectation : "",
                        p->why ? p->why : "", p->token ? p->token : "", &s);
         }
-        free(p->token);
-        free(p->expectation);
-        free(p->why);
-        free(p->crash);
-        free(p->detail);
+        sim_free(p->token);
+        sim_free(p->expectation);
+        sim_free(p->why);
+        sim_free(p->crash);
+        sim_free(p->detail);
     }
-    free(w.p);
+    sim_free(w.p);
     cx->shrink_s += now_s() - ts;
     *exhausted = sum.exhausted;
     if (w.oom) {
@@ -819,7 +820,7 @@ int scn_cmd_explore(int argc, char **argv)
     }
     if (scn_view_dest_check(&c.views, (char *const *)&c.file, 1, stderr)) {
         scn_model_free(m);
-        free(bytes);
+        sim_free(bytes);
         return 2;
     }
     char mask[64];
@@ -852,7 +853,7 @@ int scn_cmd_explore(int argc, char **argv)
     if (xp_sometimes_init(&cx.tot, m) < 0) {
         fprintf(stderr, "csim: out of memory\n");
         scn_model_free(m);
-        free(bytes);
+        sim_free(bytes);
         return 2;
     }
     int verify_bad = 0, exhausted = 0;
@@ -866,7 +867,7 @@ int scn_cmd_explore(int argc, char **argv)
                     strerror(errno));
         xp_totals_free(&cx.tot);
         scn_model_free(m);
-        free(bytes);
+        sim_free(bytes);
         return 2;
     }
     int status = cx.status;
@@ -932,7 +933,7 @@ int scn_cmd_explore(int argc, char **argv)
     fflush(stdout);
     xp_totals_free(&cx.tot);
     scn_model_free(m);
-    free(bytes);
+    sim_free(bytes);
     return status;
 }
 
@@ -1033,7 +1034,7 @@ int scn_cmd_explore_worker(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "csim: %s: %s\n", c.file, scn_strerror(rc));
         scn_model_free(m);
-        free(bytes);
+        sim_free(bytes);
         return 2;
     }
     int status = 0;
@@ -1055,7 +1056,7 @@ int scn_cmd_explore_worker(int argc, char **argv)
             r.verdict = v.kind;
             snprintf(r.token, sizeof(r.token), "%s", c.shrink);
             r.n_choices = res->n_choices;
-            r.choices = malloc((r.n_choices ? r.n_choices : 1) * sizeof(*r.choices));
+            r.choices = sim_malloc((r.n_choices ? r.n_choices : 1) * sizeof(*r.choices));
             if (r.choices && r.n_choices)
                 memcpy(r.choices, res->choices, r.n_choices * sizeof(*r.choices));
             xp_shrunk_t s;
@@ -1140,7 +1141,7 @@ int scn_cmd_explore_worker(int argc, char **argv)
     }
     xp_explorer_free(x);
     scn_model_free(m);
-    free(bytes);
+    sim_free(bytes);
     return status;
 }
 
@@ -1163,14 +1164,14 @@ static int match_hash(const char *path, unsigned depth, void *arg)
     if (b && scn_content_hash(b, nb) == f->h) {
         /* "./x.scn" -> "x.scn": paths read as from the current directory */
         const char *p = strncmp(path, "./", 2) == 0 ? path + 2 : path;
-        char *c = strdup(p);
+        char *c = sim_alloc_strdup(p);
         if (c) {
-            free(f->best);
+            sim_free(f->best);
             f->best = c;
             f->best_depth = depth;
         }
     }
-    free(b);
+    sim_free(b);
     return 0;
 }
 
@@ -1266,14 +1267,14 @@ int scn_cmd_replay(int argc, char **argv)
     size_t nb;
     scn_model_t *m;
     if (load("replay", file, &bytes, &nb, &m)) {
-        free(found);
+        sim_free(found);
         scn_token_free(&t);
         return 2;
     }
     if (scn_view_dest_check(&views, (char *const *)&file, 1, stderr)) {
         scn_model_free(m);
-        free(bytes);
-        free(found);
+        sim_free(bytes);
+        sim_free(found);
         scn_token_free(&t);
         return 2;
     }
@@ -1320,8 +1321,8 @@ int scn_cmd_replay(int argc, char **argv)
             }
             fflush(stdout);
             scn_model_free(m);
-            free(bytes);
-            free(found);
+            sim_free(bytes);
+            sim_free(found);
             scn_token_free(&t);
             return status;
         }
@@ -1374,8 +1375,8 @@ int scn_cmd_replay(int argc, char **argv)
     fflush(stdout);
     fflush(stderr);
     scn_model_free(m);
-    free(bytes);
-    free(found);
+    sim_free(bytes);
+    sim_free(found);
     scn_token_free(&t);
     if (child == 0)
         _exit(status);
@@ -1445,7 +1446,7 @@ int scn_cmd_merge(int argc, char **argv)
         }
         if (i == 0) {
             first = *mt;
-            have = calloc(mt->shard_n, 1);
+            have = sim_calloc(mt->shard_n, 1);
             if (!have) {
                 fprintf(stderr, "csim: out of memory\n");
                 goto bad;
@@ -1498,11 +1499,11 @@ int scn_cmd_merge(int argc, char **argv)
     xp_totals_print(&tot, stdout);
     xp_sometimes_print(&tot, stdout);
     int status = tot.n_failures || xp_sometimes_never(&tot) ? 1 : 0;
-    free(have);
+    sim_free(have);
     xp_totals_free(&tot);
     return status;
 bad:
-    free(have);
+    sim_free(have);
     xp_totals_free(&tot);
     return 2;
 }

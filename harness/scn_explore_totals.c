@@ -11,6 +11,7 @@
 
 #include "scn_explore.h"
 #include "scn_text.h"
+#include "sim_alloc.h"
 
 int xp_totals_add_schedule(xp_totals_t *t, uint64_t h)
 {
@@ -20,7 +21,7 @@ int xp_totals_add_schedule(xp_totals_t *t, uint64_t h)
     }
     if ((t->n_sched + 1) * 2 > t->cap_sched) {
         size_t cap = t->cap_sched ? t->cap_sched * 2 : 1024;
-        uint64_t *ns = calloc(cap, sizeof(*ns));
+        uint64_t *ns = sim_calloc(cap, sizeof(*ns));
         if (!ns)
             return SCN_ENOMEM;
         for (size_t i = 0; i < t->cap_sched; i++) {
@@ -32,7 +33,7 @@ int xp_totals_add_schedule(xp_totals_t *t, uint64_t h)
                 j = (j + 1) % cap;
             ns[j] = v;
         }
-        free(t->schedules);
+        sim_free(t->schedules);
         t->schedules = ns;
         t->cap_sched = cap;
     }
@@ -56,7 +57,7 @@ int xp_totals_add_failure(xp_totals_t *t, const xp_failure_t *f)
 {
     if (t->n_failures == t->cap_failures) {
         size_t cap = t->cap_failures ? t->cap_failures * 2 : 8;
-        xp_failure_t *nf = realloc(t->failures, cap * sizeof(*nf));
+        xp_failure_t *nf = sim_realloc(t->failures, cap * sizeof(*nf));
         if (!nf)
             return SCN_ENOMEM;
         t->failures = nf;
@@ -92,9 +93,9 @@ size_t xp_totals_distinct_failures(const xp_totals_t *t)
 
 void xp_totals_free(xp_totals_t *t)
 {
-    free(t->schedules);
-    free(t->failures);
-    free(t->sometimes);
+    sim_free(t->schedules);
+    sim_free(t->failures);
+    sim_free(t->sometimes);
     memset(t, 0, sizeof(*t));
 }
 
@@ -238,7 +239,7 @@ int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg)
     const char *p;
     if (!strstr(s, "\"csim_explore\":1") || !(p = key(s, "runs"))) {
         snprintf(msg, n_msg, "%s is not a csim explore result file", path);
-        free(s);
+        sim_free(s);
         return SCN_EIO;
     }
     t->runs += strtoull(p, NULL, 10);
@@ -314,6 +315,6 @@ int xp_totals_read(xp_totals_t *t, const char *path, char *msg, size_t n_msg)
     }
     if (rc == 0)
         rc = xp_sometimes_read(t, s, path, msg, n_msg);
-    free(s);
+    sim_free(s);
     return rc;
 }

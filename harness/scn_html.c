@@ -20,6 +20,7 @@
 
 #include "scn_json.h"
 #include "scn_view.h"
+#include "sim_alloc.h"
 
 static const char *const html_css[] = {
     "body { font: 14px/1.4 system-ui, -apple-system, \"Segoe UI\", sans-serif; "
@@ -546,9 +547,9 @@ static void html_cites(FILE *f, const scn_result_t *r, const char *s) {
             num[nd] = '\0';
             ok = scn_view_find_seq(r, strtoull(num, NULL, 10)) < r->n_events;
         }
-        char *pre = strndup(p, (size_t)(h - p));
+        char *pre = sim_alloc_strndup(p, (size_t)(h - p));
         html_text(f, pre ? pre : "");
-        free(pre);
+        sim_free(pre);
         if (ok)
             fprintf(f,
                     "<a class=\"cite\" href=\"#ev-%s\" data-seq=\"%s\">#%s</a>",
@@ -626,7 +627,7 @@ static void put_data(FILE *f, const scn_view_t *v) {
     for (size_t i = 0; i < r->n_events; i++)
         if (r->events[i].thread >= n_tid)
             n_tid = (size_t)r->events[i].thread + 1;
-    unsigned char *present = calloc(n_tid, 1);
+    unsigned char *present = sim_calloc(n_tid, 1);
     if (present) {
         present[0] = 1;
         for (size_t i = 1; i < r->n_thread_names; i++)
@@ -642,7 +643,7 @@ static void put_data(FILE *f, const scn_view_t *v) {
         scn_view_json_str(f, scn_view_thread_name(r, (unsigned)t), 1);
         fputc(']', f);
     }
-    free(present);
+    sim_free(present);
     fputs("],\n\"services\":[", f);
     size_t ns = 0;
     if (v->m)
@@ -652,7 +653,7 @@ static void put_data(FILE *f, const scn_view_t *v) {
             scn_view_json_str(f, s->name, 1);
         }
     fputs("],\n\"cited\":[", f);
-    size_t *cited = calloc(r->n_events ? r->n_events : 1, sizeof(*cited));
+    size_t *cited = sim_calloc(r->n_events ? r->n_events : 1, sizeof(*cited));
     size_t nc = 0;
     if (cited && v->v && v->v->kind != SCN_PASS) {
         for (size_t i = 0; i < v->v->n_failures; i++) {
@@ -673,7 +674,7 @@ static void put_data(FILE *f, const scn_view_t *v) {
             continue;
         fprintf(f, "%s%" PRIu64, k++ ? "," : "", r->events[cited[i]].seq);
     }
-    free(cited);
+    sim_free(cited);
     fputs("],\n\"critical\":[", f);
     if (v->critical && v->critical[0])
         for (int c = 0; c < 2; c++) {

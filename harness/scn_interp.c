@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "scn_rt.h"
+#include "sim_alloc.h"
 
 /* ------------------------------------------------- `crash` (testing aid) */
 
@@ -114,7 +115,7 @@ static const char *expand(scn_cx_t *cx, const char *s)
     if (!strchr(s, '$'))
         return s;
     size_t cap = strlen(s) + 64, n = 0;
-    char *buf = malloc(cap);
+    char *buf = sim_malloc(cap);
     if (!buf)
         return s;
     char errbuf[512];
@@ -139,9 +140,9 @@ static const char *expand(scn_cx_t *cx, const char *s)
         size_t add = rep ? strlen(rep) : 1;
         if (n + add + 1 > cap) {
             cap = (n + add + 1) * 2;
-            char *nb = realloc(buf, cap);
+            char *nb = sim_realloc(buf, cap);
             if (!nb) {
-                free(buf);
+                sim_free(buf);
                 return "";
             }
             buf = nb;
@@ -156,7 +157,7 @@ static const char *expand(scn_cx_t *cx, const char *s)
     }
     buf[n] = '\0';
     const char *r = sim_strdup(cx->rt->w, buf);
-    free(buf);
+    sim_free(buf);
     return r ? r : "";
 }
 
@@ -261,7 +262,7 @@ static void record_op(scn_cx_t *cx, const scn_step_t *s, int rc)
         sim_trace(rt->w, "step", subject, "returns");
     if (r->n_ops == r->cap_ops) {
         size_t cap = r->cap_ops ? r->cap_ops * 2 : 16;
-        scn_opres_t *no = realloc(r->ops, cap * sizeof(*no));
+        scn_opres_t *no = sim_realloc(r->ops, cap * sizeof(*no));
         if (!no) {
             rt->oom = 1;
             return;
@@ -279,11 +280,11 @@ static void record_op(scn_cx_t *cx, const scn_step_t *s, int rc)
     o->named = scn__named_index(rt, e);
     if (rc < 0) {
         o->raised = 1;
-        o->type = strdup(e ? e->type : "?");
-        o->message = strdup(e ? e->message : sim_strerror(rc));
+        o->type = sim_alloc_strdup(e ? e->type : "?");
+        o->message = sim_alloc_strdup(e ? e->message : sim_strerror(rc));
         if (!o->type || !o->message) {
-            free(o->type);
-            free(o->message);
+            sim_free(o->type);
+            sim_free(o->message);
             rt->oom = 1;
             return;
         }
@@ -777,8 +778,8 @@ int scn__actor_main(sim_world_t *w, void *arg)
         const sim_error_t *e = sim_error_take(w);
         ar->finished = 2;
         ar->named = scn__named_index(cx->rt, e);
-        ar->type = strdup(e ? e->type : "?");
-        ar->message = strdup(e ? e->message : sim_strerror(rc));
+        ar->type = sim_alloc_strdup(e ? e->type : "?");
+        ar->message = sim_alloc_strdup(e ? e->message : sim_strerror(rc));
         if (!ar->type || !ar->message)
             cx->rt->oom = 1;
     } else {

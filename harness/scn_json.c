@@ -4,6 +4,7 @@
  * the stack.
  */
 #include "scn_json.h"
+#include "sim_alloc.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -54,7 +55,7 @@ static int sb_put(sbuf_t *b, const char *p, size_t k) {
         size_t cap = b->cap ? b->cap : 32;
         while (cap < b->n + k + 1)
             cap *= 2;
-        char *ns = realloc(b->s, cap);
+        char *ns = sim_realloc(b->s, cap);
         if (!ns)
             return -1;
         b->s = ns;
@@ -251,7 +252,7 @@ static int read_string(rd_t *r, char **out, size_t *len) {
 oom:
     fail(r, "out of memory");
 bad:
-    free(b.s);
+    sim_free(b.s);
     return -1;
 }
 
@@ -294,7 +295,7 @@ static int read_number(rd_t *r, scn_json_t *j) {
             r->i++;
     }
     size_t k = r->i - start;
-    j->str = malloc(k + 1);
+    j->str = sim_malloc(k + 1);
     if (!j->str) {
         fail(r, "out of memory");
         return -1;
@@ -311,11 +312,11 @@ static void clear(scn_json_t *j) {
     for (size_t i = 0; i < j->n; i++) {
         clear(&j->items[i]);
         if (j->keys)
-            free(j->keys[i]);
+            sim_free(j->keys[i]);
     }
-    free(j->items);
-    free(j->keys);
-    free(j->str);
+    sim_free(j->items);
+    sim_free(j->keys);
+    sim_free(j->str);
     memset(j, 0, sizeof(*j));
 }
 
@@ -325,14 +326,14 @@ static int read_value(rd_t *r, scn_json_t *j, int depth);
 static scn_json_t *grow(rd_t *r, scn_json_t *j, size_t *cap, int keyed) {
     if (j->n == *cap) {
         size_t nc = *cap ? *cap * 2 : 4;
-        scn_json_t *ni = realloc(j->items, nc * sizeof(*ni));
+        scn_json_t *ni = sim_realloc(j->items, nc * sizeof(*ni));
         if (!ni) {
             fail(r, "out of memory");
             return NULL;
         }
         j->items = ni;
         if (keyed) {
-            char **nk = realloc(j->keys, nc * sizeof(*nk));
+            char **nk = sim_realloc(j->keys, nc * sizeof(*nk));
             if (!nk) {
                 fail(r, "out of memory");
                 return NULL;
@@ -372,7 +373,7 @@ static int read_container(rd_t *r, scn_json_t *j, int depth, int object) {
                 return -1;
             skip_ws(r);
             if (r->i >= r->n || r->s[r->i] != ':') {
-                free(key);
+                sim_free(key);
                 fail(r, "':' expected after object key");
                 return -1;
             }
@@ -380,7 +381,7 @@ static int read_container(rd_t *r, scn_json_t *j, int depth, int object) {
         }
         scn_json_t *e = grow(r, j, &cap, object);
         if (!e) {
-            free(key);
+            sim_free(key);
             return -1;
         }
         if (object)
@@ -453,7 +454,7 @@ int scn_json_parse(const char *text, size_t n, scn_json_t **out, char *err,
     if (err && n_err)
         err[0] = '\0';
     *out = NULL;
-    scn_json_t *j = calloc(1, sizeof(*j));
+    scn_json_t *j = sim_calloc(1, sizeof(*j));
     if (!j) {
         fail(&r, "out of memory");
         return -1;
@@ -475,7 +476,7 @@ void scn_json_free(scn_json_t *j) {
     if (!j)
         return;
     clear(j);
-    free(j);
+    sim_free(j);
 }
 
 const scn_json_t *scn_json_get(const scn_json_t *obj, const char *key) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "scn_text.h"
+#include "sim_alloc.h"
 
 /* ---------------------------------------------------------------- report */
 
@@ -21,7 +22,7 @@ static char *dup_or_null(scn_junit_t *j, const char *s)
 {
     if (!s)
         return NULL;
-    char *d = strdup(s);
+    char *d = sim_alloc_strdup(s);
     if (!d)
         j->oom = 1;
     return d;
@@ -29,7 +30,7 @@ static char *dup_or_null(scn_junit_t *j, const char *s)
 
 static void set_str(scn_junit_t *j, char **dst, const char *s)
 {
-    free(*dst);
+    sim_free(*dst);
     *dst = dup_or_null(j, s);
 }
 
@@ -37,9 +38,9 @@ int scn_junit_init(scn_junit_t *j, const char *suite, size_t n,
                    const char *skip_message)
 {
     memset(j, 0, sizeof(*j));
-    j->cases = calloc(n ? n : 1, sizeof(*j->cases));
-    j->suite = strdup(suite);
-    j->skip_message = strdup(skip_message);
+    j->cases = sim_calloc(n ? n : 1, sizeof(*j->cases));
+    j->suite = sim_alloc_strdup(suite);
+    j->skip_message = sim_alloc_strdup(skip_message);
     if (!j->cases || !j->suite || !j->skip_message) {
         scn_junit_free(j);
         return SCN_ENOMEM;
@@ -52,16 +53,16 @@ void scn_junit_free(scn_junit_t *j)
 {
     for (size_t i = 0; j->cases && i < j->n; i++) {
         scn_junit_case_t *c = &j->cases[i];
-        free(c->classname);
-        free(c->name);
-        free(c->type);
-        free(c->message);
-        free(c->text);
-        free(c->out);
+        sim_free(c->classname);
+        sim_free(c->name);
+        sim_free(c->type);
+        sim_free(c->message);
+        sim_free(c->text);
+        sim_free(c->out);
     }
-    free(j->cases);
-    free(j->suite);
-    free(j->skip_message);
+    sim_free(j->cases);
+    sim_free(j->suite);
+    sim_free(j->skip_message);
     memset(j, 0, sizeof(*j));
 }
 
@@ -283,7 +284,7 @@ static char *mem_take(mem_t *m)
     if (!m->f)
         return NULL;
     if (fclose(m->f) != 0) {
-        free(m->s);
+        sim_free(m->s);
         return NULL;
     }
     return m->s;
@@ -330,7 +331,7 @@ void scn_junit_run_diag(scn_junit_t *j, size_t i, const scn_diag_t *d)
     scn_junit_result(j, i, SCN_JUNIT_ERROR, "ERROR", msg, text);
     if (!text)
         j->oom = 1;
-    free(text);
+    sim_free(text);
 }
 
 void scn_junit_run_error(scn_junit_t *j, size_t i, const char *path,
@@ -355,7 +356,7 @@ static void run_token(const char *path, const scn_run_opts_t *o,
     memset(&t, 0, sizeof(t));
     t.version = 1;
     t.hash = scn_content_hash(bytes, nb);
-    free(bytes);
+    sim_free(bytes);
     snprintf(t.variant, sizeof(t.variant), "%s",
              r->variant[0] ? r->variant : "current");
     t.mask = r->choice_mask;
@@ -365,7 +366,7 @@ static void run_token(const char *path, const scn_run_opts_t *o,
     size_t k = r->n_choices;
     while (k > 0 && r->choices[k - 1].answer == 0)
         k--;
-    t.answers = malloc((k ? k : 1) * sizeof(*t.answers));
+    t.answers = sim_malloc((k ? k : 1) * sizeof(*t.answers));
     if (!t.answers)
         return;
     for (size_t i = 0; i < k; i++)
@@ -377,7 +378,7 @@ static void run_token(const char *path, const scn_run_opts_t *o,
         if (t.strategy != XP_RANDOM || scn_token_format(&t, buf, n) < 0)
             buf[0] = '\0';
     }
-    free(t.answers);
+    sim_free(t.answers);
 }
 
 void scn_junit_run_result(scn_junit_t *j, size_t i, const char *path,
@@ -422,7 +423,7 @@ void scn_junit_run_result(scn_junit_t *j, size_t i, const char *path,
         scn_junit_result(j, i, SCN_JUNIT_FAILURE,
                          v->kind == SCN_HUNG ? "HUNG" : "FAIL", msg, text);
     }
-    free(text);
+    sim_free(text);
 }
 
 /* ---------------------------------------------------------------- explore */
@@ -449,7 +450,7 @@ static char *load_error(const char *file)
             fprintf(m.f, "%s: not a scenario file csim explore can run\n", file);
             scn_model_free(mod);
         }
-        free(bytes);
+        sim_free(bytes);
     }
     return mem_take(&m);
 }
@@ -472,7 +473,7 @@ int scn_junit_explore(const char *path, const char *file, const char *name,
         scn_junit_result(&j, 0, SCN_JUNIT_ERROR, "ERROR", msg, text);
         if (!text)
             j.oom = 1;
-        free(text);
+        sim_free(text);
         goto write;
     }
     /* system-out: the summary (without the wall-clock rates) and the
@@ -516,7 +517,7 @@ int scn_junit_explore(const char *path, const char *file, const char *name,
                      (int)strcspn(text ? text : "", "\n"), text ? text : "");
             scn_junit_result(&j, 0, SCN_JUNIT_FAILURE, t->failures[0].verdict,
                              msg, text);
-            free(text);
+            sim_free(text);
         }
     } else if (status == 2) {
         scn_junit_result(&j, 0, SCN_JUNIT_ERROR, "ERROR",
@@ -537,7 +538,7 @@ int scn_junit_explore(const char *path, const char *file, const char *name,
     } else {
         scn_junit_result(&j, 0, SCN_JUNIT_PASS, NULL, NULL, NULL);
     }
-    free(out);
+    sim_free(out);
 write:
     rc = scn_junit_write(&j, path);
     scn_junit_free(&j);

@@ -12,6 +12,7 @@
 
 #include "scn_lex.h"
 #include "scn_text.h"
+#include "sim_alloc.h"
 
 const char *const scn_hook_names[SCN_HOOK_COUNT] = {
     "setup",         "start",         "stop",
@@ -1747,7 +1748,7 @@ int scn_parse_file_ex(const char *path, unsigned flags, scn_model_t **out,
     if (rc < 0)
         return rc;
     rc = scn_parse_ex(path, buf, len, flags, out, diag);
-    free(buf);
+    sim_free(buf);
     return rc;
 }
 

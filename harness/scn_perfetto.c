@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "scn_view.h"
+#include "sim_alloc.h"
 
 typedef struct slot {
     int wait;  /* 1: a block / sleep / yield slice, 0: a call slice */
@@ -71,7 +72,7 @@ static void put_name(pw_t *w, const char *a, const char *b, const char *c) {
     /* name = a [" " b] [": " c] */
     size_t n =
         strlen(a) + (b ? strlen(b) + 1 : 0) + (c ? strlen(c) + 2 : 0) + 1;
-    char *s = malloc(n);
+    char *s = sim_malloc(n);
     if (!s) {
         w->oom = 1;
         fputs(",\"name\":\"\"", w->f);
@@ -81,7 +82,7 @@ static void put_name(pw_t *w, const char *a, const char *b, const char *c) {
              c ? c : "");
     fputs(",\"name\":", w->f);
     scn_view_json_str(w->f, s, 0);
-    free(s);
+    sim_free(s);
 }
 
 static void put_str(pw_t *w, const char *key, const char *val) {
@@ -113,7 +114,7 @@ static void put_event_args(pw_t *w, const scn_event_t *e) {
 static int push(pw_t *w, stack_t *st, int wait, size_t ev) {
     if (st->n == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 4;
-        slot_t *ns = realloc(st->s, cap * sizeof(*ns));
+        slot_t *ns = sim_realloc(st->s, cap * sizeof(*ns));
         if (!ns) {
             w->oom = 1;
             return -1;
@@ -211,7 +212,7 @@ static const char *verdict_word(const scn_verdict_t *v) {
 static char *failure_text(const scn_view_t *v, size_t i) {
     const scn_failure_t *fl = &v->v->failures[i];
     size_t n = strlen(v->path) + strlen(fl->x->text) + strlen(fl->why) + 40;
-    char *s = malloc(n);
+    char *s = sim_malloc(n);
     if (s)
         snprintf(s, n, "%s:%d: %s \xe2\x80\x94 %s", v->path, fl->x->pos.line,
                  fl->x->text, fl->why);
@@ -233,13 +234,13 @@ static long svc_index(pw_t *w, svcs_t *s, const char *name, int add) {
         return -1;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 4;
-        const char **nn = realloc(s->name, cap * sizeof(*nn));
+        const char **nn = sim_realloc(s->name, cap * sizeof(*nn));
         if (!nn) {
             w->oom = 1;
             return -1;
         }
         s->name = nn;
-        size_t *no = realloc(s->open, cap * sizeof(*no));
+        size_t *no = sim_realloc(s->open, cap * sizeof(*no));
         if (!no) {
             w->oom = 1;
             return -1;
@@ -292,16 +293,16 @@ int scn_perfetto_write(FILE *f, const scn_view_t *v) {
     for (size_t i = 0; i < r->n_events; i++)
         if (r->events[i].thread >= n_tid)
             n_tid = (size_t)r->events[i].thread + 1;
-    unsigned char *present = calloc(n_tid, 1);
-    stack_t *stacks = calloc(n_tid, sizeof(*stacks));
-    size_t *cited = calloc(r->n_events ? r->n_events : 1, sizeof(*cited));
-    unsigned char *is_cited = calloc(r->n_events ? r->n_events : 1, 1);
+    unsigned char *present = sim_calloc(n_tid, 1);
+    stack_t *stacks = sim_calloc(n_tid, sizeof(*stacks));
+    size_t *cited = sim_calloc(r->n_events ? r->n_events : 1, sizeof(*cited));
+    unsigned char *is_cited = sim_calloc(r->n_events ? r->n_events : 1, 1);
     svcs_t sv = {0};
     if (!present || !stacks || !cited || !is_cited) {
-        free(present);
-        free(stacks);
-        free(cited);
-        free(is_cited);
+        sim_free(present);
+        sim_free(stacks);
+        sim_free(cited);
+        sim_free(is_cited);
         return -1;
     }
     present[0] = 1;
@@ -462,19 +463,19 @@ int scn_perfetto_write(FILE *f, const scn_view_t *v) {
             if (i)
                 fputc(',', f);
             scn_view_json_str(f, s ? s : "", 0);
-            free(s);
+            sim_free(s);
         }
         fputs("]}}", f);
     }
     fputs("\n]}\n", f);
     for (size_t t = 0; t < n_tid; t++)
-        free(stacks[t].s);
-    free(stacks);
-    free(present);
-    free(cited);
-    free(is_cited);
-    free(sv.name);
-    free(sv.open);
-    free(first_fail);
+        sim_free(stacks[t].s);
+    sim_free(stacks);
+    sim_free(present);
+    sim_free(cited);
+    sim_free(is_cited);
+    sim_free(sv.name);
+    sim_free(sv.open);
+    sim_free(first_fail);
     return w.oom ? -1 : 0;
 }

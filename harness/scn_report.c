@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "scn.h"
+#include "sim_alloc.h"
 
 void scn_format_time(sim_time_t t, char *buf, size_t n)
 {
@@ -67,7 +68,7 @@ static void ob_putc(obuf_t *b, char c)
         return;
     if (b->n + 2 > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 4096;
-        char *ns = realloc(b->s, cap);
+        char *ns = sim_realloc(b->s, cap);
         if (!ns) {
             b->oom = 1;
             return;
@@ -158,11 +159,11 @@ char *scn_trace_text(const scn_result_t *r)
         ob_putc(&b, '\n');
     }
     if (b.oom) {
-        free(b.s);
+        sim_free(b.s);
         return NULL;
     }
     if (!b.s)
-        return strdup("");
+        return sim_alloc_strdup("");
     return b.s;
 }
 
@@ -331,7 +332,7 @@ void scn_report_result(scn_reporter_t *rp, const char *path,
     }
     if (rp->json) {
         report_json(rp, path, m, r, v, hash);
-        free(text);
+        sim_free(text);
         return;
     }
     FILE *f = rp->out;
@@ -349,7 +350,7 @@ void scn_report_result(scn_reporter_t *rp, const char *path,
         fprintf(f, "== %s%s\n", path, tag);
         fputs(text, f);
     }
-    free(text);
+    sim_free(text);
     switch (v->kind) {
     case SCN_PASS:
         fprintf(f, "PASS  %s%s  (%zu events)\n", path, tag, r->n_events);

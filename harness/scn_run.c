@@ -10,6 +10,7 @@
 
 #include "scn_rt.h"
 #include "sim_uv.h"
+#include "sim_alloc.h"
 
 static ctr_ext_decl_t *build_decl(scn_rt_t *rt, scn_svcrt_t *sr,
                                   const scn_ext_t *e)
@@ -119,7 +120,7 @@ static int build_service(scn_rt_t *rt, scn_svcrt_t *sr)
                : 0;
 }
 
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+static char *dup_or_empty(const char *s) { return sim_alloc_strdup(s ? s : ""); }
 
 typedef struct blocked_acc {
     scn_result_t *r;
@@ -130,7 +131,7 @@ static void on_blocked(void *arg, const sim_thread_t *t, const char *waiting_on)
 {
     blocked_acc_t *acc = arg;
     scn_result_t *r = acc->r;
-    scn_blocked_t *nb = realloc(r->blocked, (r->n_blocked + 1) * sizeof(*nb));
+    scn_blocked_t *nb = sim_realloc(r->blocked, (r->n_blocked + 1) * sizeof(*nb));
     if (!nb) {
         acc->oom = 1;
         return;
@@ -141,8 +142,8 @@ static void on_blocked(void *arg, const sim_thread_t *t, const char *waiting_on)
     b->name = dup_or_empty(sim_thread_name(t));
     b->waiting_on = dup_or_empty(waiting_on);
     if (!b->name || !b->waiting_on) {
-        free(b->name);
-        free(b->waiting_on);
+        sim_free(b->name);
+        sim_free(b->waiting_on);
         acc->oom = 1;
         return;
     }
@@ -155,7 +156,7 @@ static int copy_choices(sim_world_t *w, scn_result_t *r)
 {
     const uint32_t *ans;
     size_t n = sim_choices(w, &ans);
-    r->choices = calloc(n ? n : 1, sizeof(*r->choices));
+    r->choices = sim_calloc(n ? n : 1, sizeof(*r->choices));
     if (!r->choices)
         return SCN_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -173,14 +174,14 @@ static int copy_choices(sim_world_t *w, scn_result_t *r)
 static int copy_trace(scn_rt_t *rt, scn_result_t *r)
 {
     size_t n = sim_trace_count(rt->w);
-    r->events = calloc(n ? n : 1, sizeof(*r->events));
+    r->events = sim_calloc(n ? n : 1, sizeof(*r->events));
     if (!r->events)
         return SCN_ENOMEM;
     size_t spawns = 0;
     for (size_t i = 0; i < n; i++)
         if (strcmp(sim_trace_get(rt->w, i)->kind, "spawn") == 0)
             spawns++;
-    r->thread_names = calloc(spawns + 1, sizeof(char *));
+    r->thread_names = sim_calloc(spawns + 1, sizeof(char *));
     if (!r->thread_names)
         return SCN_ENOMEM;
     r->n_thread_names = spawns + 1;
@@ -272,9 +273,9 @@ void scn__rt_free(scn_rt_t *rt)
 /* A libuv loop for one real-time run (scn_run_opts_t.realtime). */
 static uv_loop_t *loop_new(void)
 {
-    uv_loop_t *loop = malloc(sizeof(*loop));
+    uv_loop_t *loop = sim_malloc(sizeof(*loop));
     if (loop && uv_loop_init(loop) != 0) {
-        free(loop);
+        sim_free(loop);
         loop = NULL;
     }
     return loop;
@@ -287,18 +288,18 @@ static void loop_free(uv_loop_t *loop)
         return;
     uv_run(loop, UV_RUN_DEFAULT);
     (void)uv_loop_close(loop);
-    free(loop);
+    sim_free(loop);
 }
 
 int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
             scn_result_t **out)
 {
     *out = NULL;
-    scn_result_t *r = calloc(1, sizeof(*r));
+    scn_result_t *r = sim_calloc(1, sizeof(*r));
     if (!r)
         return SCN_ENOMEM;
-    r->actors = calloc(m->n_actors ? m->n_actors : 1, sizeof(*r->actors));
-    r->svcs = calloc(m->n_services ? m->n_services : 1, sizeof(*r->svcs));
+    r->actors = sim_calloc(m->n_actors ? m->n_actors : 1, sizeof(*r->actors));
+    r->svcs = sim_calloc(m->n_services ? m->n_services : 1, sizeof(*r->svcs));
     r->n_actor_slots = m->n_actors;
     for (size_t i = 0; r->actors && i < m->n_actors; i++)
         r->actors[i].named = -1;
@@ -395,31 +396,31 @@ void scn_result_free(scn_result_t *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->n_events; i++) {
-        free(r->events[i].kind);
-        free(r->events[i].subject);
-        free(r->events[i].detail);
+        sim_free(r->events[i].kind);
+        sim_free(r->events[i].subject);
+        sim_free(r->events[i].detail);
     }
-    free(r->events);
+    sim_free(r->events);
     for (size_t i = 0; i < r->n_thread_names; i++)
-        free(r->thread_names[i]);
-    free(r->thread_names);
+        sim_free(r->thread_names[i]);
+    sim_free(r->thread_names);
     for (size_t i = 0; i < r->n_blocked; i++) {
-        free(r->blocked[i].name);
-        free(r->blocked[i].waiting_on);
+        sim_free(r->blocked[i].name);
+        sim_free(r->blocked[i].waiting_on);
     }
-    free(r->blocked);
+    sim_free(r->blocked);
     for (size_t i = 0; i < r->n_ops; i++) {
-        free(r->ops[i].type);
-        free(r->ops[i].message);
+        sim_free(r->ops[i].type);
+        sim_free(r->ops[i].message);
     }
-    free(r->ops);
+    sim_free(r->ops);
     if (r->actors)
         for (size_t i = 0; i < r->n_actor_slots; i++) {
-            free(r->actors[i].type);
-            free(r->actors[i].message);
+            sim_free(r->actors[i].type);
+            sim_free(r->actors[i].message);
         }
-    free(r->actors);
-    free(r->svcs);
-    free(r->choices);
-    free(r);
+    sim_free(r->actors);
+    sim_free(r->svcs);
+    sim_free(r->choices);
+    sim_free(r);
 }

@@ -31,6 +31,7 @@
 #include "scn_rt.h"
 #include "scn_serve.h"
 #include "sim_uv.h"
+#include "sim_alloc.h"
 
 #define LINE_MAX_BYTES 65536  /* longer request lines end the connection */
 #define DRAIN_GRACE SIM_S(2)  /* requests still answering after the stop */
@@ -354,8 +355,8 @@ static void conn_free(conn_t *c)
             *p = c->next;
             break;
         }
-    free(c->buf);
-    free(c);
+    sim_free(c->buf);
+    sim_free(c);
 }
 
 static void on_conn_closed(uv_handle_t *h)
@@ -377,20 +378,20 @@ static void on_shutdown(uv_shutdown_t *r, int status)
 {
     conn_t *c = r->data;
     (void)status;
-    free(r);
+    sim_free(r);
     conn_close(c);
 }
 
 /* After the last reply: the replies queued in the kernel go out first. */
 static void conn_shutdown(conn_t *c)
 {
-    uv_shutdown_t *r = malloc(sizeof(*r));
+    uv_shutdown_t *r = sim_malloc(sizeof(*r));
     c->shutting = 1;
     if (r) {
         r->data = c;
         if (uv_shutdown(r, (uv_stream_t *)&c->h, on_shutdown) == 0)
             return;
-        free(r);
+        sim_free(r);
     }
     conn_close(c);
 }
@@ -403,13 +404,13 @@ typedef struct wreq {
 static void on_written(uv_write_t *w, int status)
 {
     (void)status;
-    free(w->data);
+    sim_free(w->data);
 }
 
 static void conn_write(conn_t *c, const char *line)
 {
     size_t n = strlen(line);
-    wreq_t *r = malloc(sizeof(*r) + n + 1);
+    wreq_t *r = sim_malloc(sizeof(*r) + n + 1);
     if (!r) {
         conn_close(c);
         return;
@@ -419,7 +420,7 @@ static void conn_write(conn_t *c, const char *line)
     r->w.data = r;
     uv_buf_t b = uv_buf_init(r->data, (unsigned)(n + 1));
     if (uv_write(&r->w, (uv_stream_t *)&c->h, &b, 1, on_written) != 0) {
-        free(r);
+        sim_free(r);
         conn_close(c);
     }
 }
@@ -435,9 +436,9 @@ static void conn_flush(conn_t *c)
             c->tail = NULL;
         if (!c->closing && !c->shutting)
             conn_write(c, q->reply ? q->reply : "error: MemoryError");
-        free(q->args);
-        free(q->reply);
-        free(q);
+        sim_free(q->args);
+        sim_free(q->reply);
+        sim_free(q);
         c->refs--;
     }
     if (c->refs == 0)
@@ -448,7 +449,7 @@ static void conn_flush(conn_t *c)
 
 static void req_done(req_t *q, const char *reply)
 {
-    q->reply = strdup(reply);
+    q->reply = sim_alloc_strdup(reply);
     q->done = 1;
 }
 
@@ -515,7 +516,7 @@ static const tcp_ep_t *route(const serve_t *sv, const char *line,
 /* A new request at the end of c's queue (NULL: out of memory, c closed). */
 static req_t *enqueue(conn_t *c)
 {
-    req_t *q = calloc(1, sizeof(*q));
+    req_t *q = sim_calloc(1, sizeof(*q));
     if (!q) {
         conn_close(c);
         return NULL;
@@ -553,7 +554,7 @@ static void take_line(conn_t *c, char *line, size_t len)
     }
     char name[300];
     snprintf(name, sizeof(name), "%s.request", q->ep->ext->name);
-    q->args = strdup(args);
+    q->args = sim_alloc_strdup(args);
     sim_uv_update_time(sv->rt.w);
     if (!q->args || sim_spawn(sv->rt.w, name, req_main, q, NULL) < 0) {
         req_done(q, "error: MemoryError");
@@ -588,7 +589,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     size_t n = (size_t)nread;
     if (c->len + n + 1 > c->cap) {
         size_t cap = (c->len + n + 1) * 2;
-        char *nb = realloc(c->buf, cap);
+        char *nb = sim_realloc(c->buf, cap);
         if (!nb) {
             conn_close(c);
             return;
@@ -623,9 +624,9 @@ static void on_connection(uv_stream_t *server, int status)
     serve_t *sv = server->data;
     if (status < 0)
         return;
-    conn_t *c = calloc(1, sizeof(*c));
+    conn_t *c = sim_calloc(1, sizeof(*c));
     if (!c || uv_tcp_init(&sv->loop, &c->h) != 0) {
-        free(c);
+        sim_free(c);
         return;
     }
     c->h.data = c;
@@ -787,7 +788,7 @@ static int collect_eps(serve_t *sv)
     for (const scn_service_t *s = sv->m->services; s; s = s->next)
         for (const scn_ext_t *e = s->eps; e; e = e->next)
             n += e->tcp != 0;
-    sv->eps = calloc(n ? n : 1, sizeof(*sv->eps));
+    sv->eps = sim_calloc(n ? n : 1, sizeof(*sv->eps));
     if (!sv->eps)
         return -1;
     for (size_t i = 0; i < ctr_runner_count(r); i++) {
@@ -814,11 +815,11 @@ static int collect_eps(serve_t *sv)
 static int setup(serve_t *sv)
 {
     const scn_model_t *m = sv->m;
-    scn_result_t *r = calloc(1, sizeof(*r));
+    scn_result_t *r = sim_calloc(1, sizeof(*r));
     sv->rt.m = m;
     sv->rt.res = r;
-    if (!r || !(r->actors = calloc(1, sizeof(*r->actors))) ||
-        !(r->svcs = calloc(m->n_services, sizeof(*r->svcs)))) {
+    if (!r || !(r->actors = sim_calloc(1, sizeof(*r->actors))) ||
+        !(r->svcs = sim_calloc(m->n_services, sizeof(*r->svcs)))) {
         note("out of memory");
         return 2;
     }
@@ -915,7 +916,7 @@ static void teardown(serve_t *sv)
 
 int scn_cmd_serve(int argc, char **argv)
 {
-    serve_t *sv = calloc(1, sizeof(*sv));
+    serve_t *sv = sim_calloc(1, sizeof(*sv));
     const char *path = NULL;
     uint64_t port = 0;
     if (!sv) {
@@ -928,7 +929,7 @@ int scn_cmd_serve(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage_serve, stdout);
-            free(sv);
+            sim_free(sv);
             return 0;
         }
         int takes = strcmp(a, "--port") == 0 || strcmp(a, "--host") == 0 ||
@@ -936,7 +937,7 @@ int scn_cmd_serve(int argc, char **argv)
                     strcmp(a, "--duration") == 0 ||
                     strcmp(a, "--variant") == 0;
         if (takes && i + 1 >= argc) {
-            free(sv);
+            sim_free(sv);
             return usage("option %s needs a value", a);
         }
         const char *val = takes ? argv[++i] : NULL;
@@ -954,15 +955,15 @@ int scn_cmd_serve(int argc, char **argv)
             bad = parse_duration_arg(val, &sv->duration) < 0;
         } else if (strcmp(a, "--variant") == 0) {
             if (scn_preset_check(val, stderr) < 0) {
-                free(sv);
+                sim_free(sv);
                 return 2;
             }
             sv->variant = val;
         } else if (a[0] == '-' && a[1]) {
-            free(sv);
+            sim_free(sv);
             return usage("unknown option '%s'", a);
         } else if (path) {
-            free(sv);
+            sim_free(sv);
             return usage("one scenario FILE only ('%s' is a second)", a);
         } else {
             path = a;
@@ -974,12 +975,12 @@ int scn_cmd_serve(int argc, char **argv)
                 "critical)",
                 "bad --duration '%s' (a positive duration with a unit: ns, us, "
                 "ms or s, e.g. 2s)"};
-            free(sv);
+            sim_free(sv);
             return usage(what[a[2] == 'p' ? 0 : a[2] == 'l' ? 1 : 2], val);
         }
     }
     if (!path) {
-        free(sv);
+        sim_free(sv);
         return usage("%s", "no scenario FILE given");
     }
     sv->port = (unsigned)port;
@@ -990,7 +991,7 @@ int scn_cmd_serve(int argc, char **argv)
     if (scn_parse_file_ex(path, SCN_PARSE_HOST, &m, &d) < 0) {
         scn_reporter_t rp = {.out = stdout, .err = stderr};
         scn_report_diag(&rp, &d);
-        free(sv);
+        sim_free(sv);
         return 2;
     }
     sv->m = m;
@@ -1026,7 +1027,7 @@ int scn_cmd_serve(int argc, char **argv)
     teardown(sv);
     scn_result_free(sv->rt.res);
     scn_model_free(m);
-    free(sv->eps);
-    free(sv);
+    sim_free(sv->eps);
+    sim_free(sv);
     return status;
 }

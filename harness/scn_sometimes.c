@@ -13,6 +13,7 @@
 
 #include "scn.h"
 #include "scn_explore.h"
+#include "sim_alloc.h"
 
 const char *scn_sometimes_expr(const scn_expect_t *x)
 {
@@ -64,12 +65,12 @@ void scn_report_sometimes_json(FILE *f, const scn_model_t *m,
 
 int xp_sometimes_init(xp_totals_t *t, const scn_model_t *m)
 {
-    free(t->sometimes);
+    sim_free(t->sometimes);
     t->sometimes = NULL;
     t->n_sometimes = 0;
     if (!m->n_sometimes)
         return 0;
-    t->sometimes = calloc(m->n_sometimes, sizeof(*t->sometimes));
+    t->sometimes = sim_calloc(m->n_sometimes, sizeof(*t->sometimes));
     if (!t->sometimes)
         return SCN_ENOMEM;
     t->n_sometimes = m->n_sometimes;
@@ -96,7 +97,7 @@ char *xp_sometimes_bits(const scn_verdict_t *v)
 {
     if (!v->sometimes)
         return NULL;
-    char *b = malloc(v->n_sometimes + 1);
+    char *b = sim_malloc(v->n_sometimes + 1);
     if (!b)
         return NULL;
     for (size_t i = 0; i < v->n_sometimes; i++)
@@ -184,9 +185,9 @@ int xp_sometimes_read(xp_totals_t *t, const char *s, const char *path,
     size_t n = 0;
     xp_sometimes_t *got = NULL;
     for (const char *q = p; q && (q = strstr(q, "{\"line\":"));) {
-        xp_sometimes_t *ng = realloc(got, (n + 1) * sizeof(*ng));
+        xp_sometimes_t *ng = sim_realloc(got, (n + 1) * sizeof(*ng));
         if (!ng) {
-            free(got);
+            sim_free(got);
             return SCN_ENOMEM;
         }
         got = ng;
@@ -197,14 +198,14 @@ int xp_sometimes_read(xp_totals_t *t, const char *s, const char *path,
         const char *h = strstr(q, "\"hits\":");
         if (!tx || !h || !read_text(tx + 7, e->text, sizeof(e->text))) {
             snprintf(msg, n_msg, "%s: malformed sometimes entry", path);
-            free(got);
+            sim_free(got);
             return SCN_EIO;
         }
         e->hits = strtoull(h + 7, NULL, 10);
         q = h;
     }
     if (t->files <= 1) {
-        free(t->sometimes);
+        sim_free(t->sometimes);
         t->sometimes = got;
         t->n_sometimes = n;
         return 0;
@@ -215,6 +216,6 @@ int xp_sometimes_read(xp_totals_t *t, const char *s, const char *path,
         n = 0;
     for (size_t i = 0; i < n; i++)
         t->sometimes[i].hits += got[i].hits;
-    free(got);
+    sim_free(got);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "scn.h"
+#include "sim_alloc.h"
 
 int scn_read_file(const char *path, char **buf, size_t *len)
 {
@@ -23,16 +24,16 @@ int scn_read_file(const char *path, char **buf, size_t *len)
     *len = 0;
     if (!f)
         return SCN_EIO;
-    s = malloc(cap);
+    s = sim_malloc(cap);
     while (s) {
         size_t got = fread(s + n, 1, cap - n - 1, f);
         n += got;
         if (got == 0)
             break;
         if (n + 1 == cap) {
-            char *ns = realloc(s, cap * 2);
+            char *ns = sim_realloc(s, cap * 2);
             if (!ns) {
-                free(s);
+                sim_free(s);
                 s = NULL;
                 break;
             }
@@ -48,7 +49,7 @@ int scn_read_file(const char *path, char **buf, size_t *len)
         return SCN_ENOMEM;
     }
     if (bad) {
-        free(s);
+        sim_free(s);
         errno = saved ? saved : EIO;
         return SCN_EIO;
     }
@@ -82,7 +83,7 @@ int scn_write_file_atomic(const char *path, int (*write)(FILE *f, void *arg),
                           void *arg)
 {
     size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
+    char *tmp = sim_malloc(n);
     if (!tmp) {
         errno = ENOMEM;
         return SCN_ENOMEM;
@@ -90,7 +91,7 @@ int scn_write_file_atomic(const char *path, int (*write)(FILE *f, void *arg),
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        free(tmp);
+        sim_free(tmp);
         return SCN_EIO;
     }
     int failed = write(f, arg) < 0;
@@ -106,7 +107,7 @@ int scn_write_file_atomic(const char *path, int (*write)(FILE *f, void *arg),
     }
     if (failed)
         unlink(tmp);
-    free(tmp);
+    sim_free(tmp);
     errno = saved;
     return failed ? SCN_EIO : 0;
 }

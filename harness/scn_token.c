@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "scn_explore.h"
+#include "sim_alloc.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -282,7 +283,7 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
             int sh = 0;
             for (;;) {
                 if (i >= nb || sh > 56) {
-                    free(ans);
+                    sim_free(ans);
                     return bad(msg, n_msg, "truncated schedule data");
                 }
                 unsigned char b = bytes[i++];
@@ -297,7 +298,7 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
          * must not decode to gigabytes. */
         if (v[0] > TOKEN_ANSWERS_MAX - 1 - n || v[1] == 0 ||
             v[1] > UINT32_MAX) {
-            free(ans);
+            sim_free(ans);
             return bad(msg, n_msg, "bad schedule data");
         }
         size_t need = n + (size_t)v[0] + 1;
@@ -305,9 +306,9 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
             size_t nc = cap ? cap : 64;
             while (nc < need)
                 nc *= 2;
-            uint32_t *na = realloc(ans, nc * sizeof(*na));
+            uint32_t *na = sim_realloc(ans, nc * sizeof(*na));
             if (!na) {
-                free(ans);
+                sim_free(ans);
                 return bad(msg, n_msg, "out of memory");
             }
             ans = na;
@@ -324,7 +325,7 @@ int scn_token_parse(const char *s, scn_token_t *t, char *msg, size_t n_msg)
 
 void scn_token_free(scn_token_t *t)
 {
-    free(t->answers);
+    sim_free(t->answers);
     t->answers = NULL;
     t->n_answers = 0;
 }

@@ -21,6 +21,7 @@
 #include "scn_junit.h"
 #include "scn_text.h"
 #include "scn_walk.h"
+#include "sim_alloc.h"
 
 static const char usage_variants[] =
     "usage: csim variants PATH... [options]\n"
@@ -74,13 +75,13 @@ static int strv_add(strv_t *l, const char *s, size_t len)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        char **nv = realloc(l->v, cap * sizeof(*nv));
+        char **nv = sim_realloc(l->v, cap * sizeof(*nv));
         if (!nv)
             return -1;
         l->v = nv;
         l->cap = cap;
     }
-    l->v[l->n] = malloc(len + 1);
+    l->v[l->n] = sim_malloc(len + 1);
     if (!l->v[l->n])
         return -1;
     memcpy(l->v[l->n], s, len);
@@ -92,8 +93,8 @@ static int strv_add(strv_t *l, const char *s, size_t len)
 static void strv_free(strv_t *l)
 {
     for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
+        sim_free(l->v[i]);
+    sim_free(l->v);
     memset(l, 0, sizeof(*l));
 }
 
@@ -230,13 +231,13 @@ static int tsv_read(expect_tsv_t *x, const strv_t *files,
         return 2;
     }
     size_t np = presets->n, nf = files->n;
-    x->want = calloc(nf * np + 1, 1);
-    x->have = calloc(nf * np + 1, 1);
-    long *col = calloc(np + 1, sizeof(*col)); /* TSV column -> run preset */
+    x->want = sim_calloc(nf * np + 1, 1);
+    x->have = sim_calloc(nf * np + 1, 1);
+    long *col = sim_calloc(np + 1, sizeof(*col)); /* TSV column -> run preset */
     int rc = x->want && x->have && col ? 0 : -1;
     int header = 0, lineno = 0;
     size_t ncols = 0;
-    unsigned char *row_seen = calloc(nf + 1, 1);
+    unsigned char *row_seen = sim_calloc(nf + 1, 1);
     if (!row_seen)
         rc = -1;
     for (size_t pos = 0; rc == 0 && pos < len;) {
@@ -264,7 +265,7 @@ static int tsv_read(expect_tsv_t *x, const strv_t *files,
                                "found '%s'", f.v[0]);
             }
             ncols = f.n - 1;
-            long *nc = rc == 0 ? realloc(col, (ncols + 1) * sizeof(*nc)) : NULL;
+            long *nc = rc == 0 ? sim_realloc(col, (ncols + 1) * sizeof(*nc)) : NULL;
             if (rc == 0 && !nc)
                 rc = -1;
             if (nc)
@@ -327,9 +328,9 @@ static int tsv_read(expect_tsv_t *x, const strv_t *files,
         fprintf(stderr, "csim: out of memory\n");
         rc = 2;
     }
-    free(row_seen);
-    free(col);
-    free(buf);
+    sim_free(row_seen);
+    sim_free(col);
+    sim_free(buf);
     return rc;
 }
 
@@ -376,7 +377,7 @@ static void print_matrix(const strv_t *files, const strv_t *presets,
     for (size_t i = 0; i < files->n; i++)
         if (strlen(files->v[i]) > w0)
             w0 = strlen(files->v[i]);
-    size_t *w = calloc(np ? np : 1, sizeof(*w));
+    size_t *w = sim_calloc(np ? np : 1, sizeof(*w));
     if (!w)
         return;
     for (size_t p = 0; p < np; p++) {
@@ -397,7 +398,7 @@ static void print_matrix(const strv_t *files, const strv_t *presets,
                    cells[i * np + p].text);
         putchar('\n');
     }
-    free(w);
+    sim_free(w);
 }
 
 /* ---------------------------------------------------------------- --list */
@@ -662,10 +663,10 @@ int scn_cmd_variants(int argc, char **argv)
             }
     if (status)
         goto out;
-    models = calloc(files.n, sizeof(*models));
-    bytes = calloc(files.n, sizeof(*bytes));
-    nbytes = calloc(files.n, sizeof(*nbytes));
-    cells = calloc(files.n * presets.n, sizeof(*cells));
+    models = sim_calloc(files.n, sizeof(*models));
+    bytes = sim_calloc(files.n, sizeof(*bytes));
+    nbytes = sim_calloc(files.n, sizeof(*nbytes));
+    cells = sim_calloc(files.n * presets.n, sizeof(*cells));
     if (!models || !bytes || !nbytes || !cells)
         goto oom;
     if (junit && junit_init(&ju, &files, &presets) < 0)
@@ -808,13 +809,13 @@ out:
             scn_model_free(models[i]);
     if (bytes)
         for (size_t i = 0; i < files.n; i++)
-            free(bytes[i]);
-    free(models);
-    free(bytes);
-    free(nbytes);
-    free(cells);
-    free(tsv.want);
-    free(tsv.have);
+            sim_free(bytes[i]);
+    sim_free(models);
+    sim_free(bytes);
+    sim_free(nbytes);
+    sim_free(cells);
+    sim_free(tsv.want);
+    sim_free(tsv.have);
     strv_free(&args);
     strv_free(&files);
     strv_free(&presets);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "scn_json.h"
+#include "sim_alloc.h"
 
 void scn_view_init(scn_view_t *v, const char *path, const scn_model_t *m,
                    const scn_result_t *r, const scn_verdict_t *verdict) {
@@ -138,7 +139,7 @@ static char *flat_name(const char *path) {
     size_t n = strlen(path);
     if (n > 4 && strcmp(path + n - 4, ".scn") == 0)
         n -= 4;
-    char *s = malloc(n + 1);
+    char *s = sim_malloc(n + 1);
     if (!s)
         return NULL;
     for (size_t i = 0; i < n; i++)
@@ -174,7 +175,7 @@ static int check_one(const char *opt, const char *dest, int *dir,
                 strerror(errno));
         return 2;
     }
-    char **names = calloc(n ? n : 1, sizeof(*names));
+    char **names = sim_calloc(n ? n : 1, sizeof(*names));
     int rc = 0;
     if (!names) {
         fprintf(err, "csim: out of memory\n");
@@ -196,8 +197,8 @@ static int check_one(const char *opt, const char *dest, int *dir,
             }
     }
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+        sim_free(names[i]);
+    sim_free(names);
     return rc;
 }
 
@@ -232,13 +233,13 @@ static int write_atomic(const char *dest, int dir, const char *ext,
         size_t len = strlen(dest);
         int slash = len > 0 && dest[len - 1] == '/';
         size_t need = len + (name ? strlen(name) : 0) + strlen(ext) + 2;
-        target = name ? malloc(need) : NULL;
+        target = name ? sim_malloc(need) : NULL;
         if (target)
             snprintf(target, need, "%s%s%s%s", dest, slash ? "" : "/", name,
                      ext);
-        free(name);
+        sim_free(name);
     } else {
-        target = strdup(dest);
+        target = sim_alloc_strdup(dest);
     }
     if (!target) {
         fprintf(err, "csim: out of memory\n");
@@ -250,7 +251,7 @@ static int write_atomic(const char *dest, int dir, const char *ext,
         fprintf(err, "csim: out of memory\n");
     else if (rc < 0)
         fprintf(err, "csim: cannot write %s: %s\n", target, strerror(errno));
-    free(target);
+    sim_free(target);
     return rc < 0 ? -1 : 0;
 }
 

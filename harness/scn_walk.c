@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "scn_walk.h"
+#include "sim_alloc.h"
 
 typedef struct walk {
     const scn_walk_limits_t *lim;
@@ -52,7 +53,7 @@ static int walk_dir(walk_t *w, const char *dir, unsigned depth)
             continue;
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 32;
-            char **nn = realloc(names, nc * sizeof(*nn));
+            char **nn = sim_realloc(names, nc * sizeof(*nn));
             if (!nn) {
                 rc = -1;
                 break;
@@ -60,7 +61,7 @@ static int walk_dir(walk_t *w, const char *dir, unsigned depth)
             names = nn;
             cap = nc;
         }
-        if (!(names[n] = strdup(e->d_name))) {
+        if (!(names[n] = sim_alloc_strdup(e->d_name))) {
             rc = -1;
             break;
         }
@@ -74,7 +75,7 @@ static int walk_dir(walk_t *w, const char *dir, unsigned depth)
     int limited = 0;
     for (size_t i = 0; rc >= 0 && rc != SCN_WALK_STOP && i < n; i++) {
         size_t len = strlen(dir) + strlen(names[i]) + 2;
-        char *full = malloc(len);
+        char *full = sim_malloc(len);
         if (!full) {
             snprintf(w->msg, w->n_msg, "out of memory");
             rc = -1;
@@ -111,11 +112,11 @@ static int walk_dir(walk_t *w, const char *dir, unsigned depth)
                 rc = r > 0 ? SCN_WALK_STOP : r;
             }
         }
-        free(full);
+        sim_free(full);
     }
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+        sim_free(names[i]);
+    sim_free(names);
     if (rc == 0 && limited)
         rc = SCN_WALK_LIMIT;
     return rc;

@@ -23,6 +23,7 @@
  * lowest batch on, so delivery order is run order for any number of jobs.
  */
 #include "scn_workers.h"
+#include "sim_alloc.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -86,14 +87,14 @@ typedef struct msg {
 } msg_t;
 
 static void msg_free(msg_t *m) {
-    free(m->type);
-    free(m->token);
-    free(m->verdict);
-    free(m->schedule);
-    free(m->expectation);
-    free(m->why);
-    free(m->critical);
-    free(m->sometimes);
+    sim_free(m->type);
+    sim_free(m->token);
+    sim_free(m->verdict);
+    sim_free(m->schedule);
+    sim_free(m->expectation);
+    sim_free(m->why);
+    sim_free(m->critical);
+    sim_free(m->sometimes);
     memset(m, 0, sizeof(*m));
 }
 
@@ -152,7 +153,7 @@ static int parse_string(const char **p, const char *e, char **out) {
         return -1;
     s++;
     if (out) {
-        buf = malloc((size_t)(e - s) + 1);
+        buf = sim_malloc((size_t)(e - s) + 1);
         if (!buf)
             return -1;
         o = buf;
@@ -225,7 +226,7 @@ static int parse_string(const char **p, const char *e, char **out) {
     }
     return 0;
 bad:
-    free(buf);
+    sim_free(buf);
     return -1;
 }
 
@@ -371,7 +372,7 @@ static int parse_msg(const char *s, size_t len, msg_t *m) {
             goto bad;
         skip_ws(&p, e);
         if (p >= e || *p != ':') {
-            free(key);
+            sim_free(key);
             goto bad;
         }
         p++;
@@ -380,15 +381,15 @@ static int parse_msg(const char *s, size_t len, msg_t *m) {
             if (strcmp(key, strs[i].key) != 0)
                 continue;
             char **dst = (char **)((char *)m + strs[i].off);
-            free(*dst);
+            sim_free(*dst);
             *dst = NULL;
             if (p < e && *p == 'n') {
                 if (parse_lit(&p, e, "null") < 0) {
-                    free(key);
+                    sim_free(key);
                     goto bad;
                 }
             } else if (parse_string(&p, e, dst) < 0) {
-                free(key);
+                sim_free(key);
                 goto bad;
             }
             done = 1;
@@ -400,7 +401,7 @@ static int parse_msg(const char *s, size_t len, msg_t *m) {
             if (parse_number(&p, e, (int64_t *)((char *)m + nums[i].off),
                              &is_int) < 0 ||
                 !is_int) {
-                free(key);
+                sim_free(key);
                 goto bad;
             }
             if (nums[i].off == offsetof(msg_t, run))
@@ -413,12 +414,12 @@ static int parse_msg(const char *s, size_t len, msg_t *m) {
             else if (parse_lit(&p, e, "false") == 0)
                 m->exhausted = 0;
             else {
-                free(key);
+                sim_free(key);
                 goto bad;
             }
             done = 1;
         }
-        free(key);
+        sim_free(key);
         if (!done && skip_value(&p, e, 0) < 0)
             goto bad;
         skip_ws(&p, e);
@@ -533,12 +534,12 @@ static long limit(const sup_t *s) {
 }
 
 static void report_clear(scn_run_report_t *r) {
-    free(r->token);
-    free(r->expectation);
-    free(r->why);
-    free(r->crash);
-    free(r->detail);
-    free(r->sometimes);
+    sim_free(r->token);
+    sim_free(r->expectation);
+    sim_free(r->why);
+    sim_free(r->crash);
+    sim_free(r->detail);
+    sim_free(r->sometimes);
     memset(r, 0, sizeof(*r));
 }
 
@@ -546,10 +547,10 @@ static void batch_free(batch_t *b) {
     for (long i = 0; i < b->cap; i++)
         if (b->have[i] == 1)
             report_clear(&b->reports[i]);
-    free(b->reports);
-    free(b->have);
-    free(b->crashed);
-    free(b);
+    sim_free(b->reports);
+    sim_free(b->have);
+    sim_free(b->crashed);
+    sim_free(b);
 }
 
 static void worker_kill(worker_t *w, int reason) {
@@ -686,11 +687,11 @@ static int batch_reserve(batch_t *b, long i) {
         return 0;
     while (cap <= i)
         cap *= 2;
-    nr = realloc(b->reports, (size_t)cap * sizeof(*nr));
+    nr = sim_realloc(b->reports, (size_t)cap * sizeof(*nr));
     if (!nr)
         return -1;
     b->reports = nr;
-    nh = realloc(b->have, (size_t)cap);
+    nh = sim_realloc(b->have, (size_t)cap);
     if (!nh)
         return -1;
     b->have = nh;
@@ -724,7 +725,7 @@ static char *xstrdup(sup_t *s, const char *str) {
     char *d;
     if (!str)
         return NULL;
-    d = strdup(str);
+    d = sim_alloc_strdup(str);
     if (!d)
         fail(s, SCN_WORKERS_ENOMEM, "out of memory");
     return d;
@@ -781,7 +782,7 @@ static void handle_line(worker_t *w, const char *line, size_t len) {
             proto_error(w, "unexpected start", line, len);
         } else {
             w->cur_run = (long)m.run;
-            free(w->cur_token);
+            sim_free(w->cur_token);
             w->cur_token = m.token;
             m.token = NULL;
             timer_restart(w);
@@ -817,7 +818,7 @@ static void handle_line(worker_t *w, const char *line, size_t len) {
         r.steps = (uint64_t)m.steps;
         r.token = m.token ? m.token : w->cur_token;
         if (m.token)
-            free(w->cur_token);
+            sim_free(w->cur_token);
         w->cur_token = NULL;
         m.token = NULL;
         r.expectation = m.expectation;
@@ -884,7 +885,7 @@ static void on_out(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
                 w->line_len = 0;
                 continue;
             }
-            nl = realloc(w->line, cap);
+            nl = sim_realloc(w->line, cap);
             if (!nl) {
                 fail(w->s, SCN_WORKERS_ENOMEM, "out of memory");
                 worker_kill(w, KILL_STOP);
@@ -940,9 +941,9 @@ static void on_timeout(uv_timer_t *t) {
 static void on_close(uv_handle_t *h) {
     worker_t *w = h->data;
     if (--w->handles == 0) {
-        free(w->cur_token);
-        free(w->line);
-        free(w);
+        sim_free(w->cur_token);
+        sim_free(w->line);
+        sim_free(w);
     }
 }
 
@@ -957,7 +958,7 @@ static char *last_err_line(sup_t *s, const worker_t *w) {
     b = e;
     while (b > 0 && w->errbuf[b - 1] != '\n')
         b--;
-    d = malloc(e - b + 1);
+    d = sim_malloc(e - b + 1);
     if (!d) {
         fail(s, SCN_WORKERS_ENOMEM, "out of memory");
         return NULL;
@@ -1092,12 +1093,12 @@ static void worker_finish(worker_t *w) {
                 char *c = describe_crash(s, w);
                 fail(s, SCN_WORKERS_EWORKER, "shrinking worker crashed: %s%s%s",
                      c ? c : "?", d ? ": " : "", d ? d : "");
-                free(c);
+                sim_free(c);
             } else
                 fail(s, SCN_WORKERS_EWORKER,
                      "shrinking worker printed no result%s%s", d ? ": " : "",
                      d ? d : "");
-            free(d);
+            sim_free(d);
         }
         close_worker(w);
         return;
@@ -1127,7 +1128,7 @@ static void worker_finish(worker_t *w) {
         }
         w->cur_run = -1;
         {
-            long *c = realloc(b->crashed, (b->n_crashed + 1) * sizeof(*c));
+            long *c = sim_realloc(b->crashed, (b->n_crashed + 1) * sizeof(*c));
             if (c) {
                 b->crashed = c;
                 c[b->n_crashed++] = r.run;
@@ -1150,9 +1151,9 @@ static void worker_finish(worker_t *w) {
             fail(s, SCN_WORKERS_EWORKER,
                  "worker for runs %ld..%ld ended (%s) before its first run%s%s",
                  w->first, b->end - 1, c ? c : "?", d ? ": " : "", d ? d : "");
-            free(c);
+            sim_free(c);
         }
-        free(d);
+        sim_free(d);
     }
     b->refs--;
     close_worker(w);
@@ -1233,7 +1234,7 @@ static void abandon(worker_t *w) {
                          (uv_handle_t *)&w->timer, (uv_handle_t *)&w->proc};
     int n = w->handles;
     if (n == 0) {
-        free(w);
+        sim_free(w);
         return;
     }
     for (int i = 0; i < n; i++)
@@ -1245,13 +1246,13 @@ static void worker_spawn(sup_t *s, unsigned slot, batch_t *b) {
     size_t na = o->argc + 10, k = 0;
     char first[24], count[24];
     char *skip = NULL;
-    char **args = calloc(na, sizeof(*args));
-    worker_t *w = calloc(1, sizeof(*w));
+    char **args = sim_calloc(na, sizeof(*args));
+    worker_t *w = sim_calloc(1, sizeof(*w));
     int rc;
 
     if (!args || !w) {
-        free(args);
-        free(w);
+        sim_free(args);
+        sim_free(w);
         fail(s, SCN_WORKERS_ENOMEM, "out of memory");
         return;
     }
@@ -1273,7 +1274,7 @@ static void worker_spawn(sup_t *s, unsigned slot, batch_t *b) {
     if (b->n_crashed) {
         /* The runs of this batch that killed a worker: a dfs worker has to
          * enumerate past them again, and must not execute them. */
-        skip = malloc(b->n_crashed * 22 + 1);
+        skip = sim_malloc(b->n_crashed * 22 + 1);
         if (skip) {
             size_t len = 0;
             skip[0] = '\0';
@@ -1286,8 +1287,8 @@ static void worker_spawn(sup_t *s, unsigned slot, batch_t *b) {
     }
     args[k] = NULL;
     rc = spawn_process(s, w, args);
-    free(args);
-    free(skip);
+    sim_free(args);
+    sim_free(skip);
     if (!w->spawned) {
         fail(s, SCN_WORKERS_EWORKER, "cannot start worker '%s': %s", o->csim,
              uv_strerror(rc));
@@ -1308,7 +1309,7 @@ static void dispatch(sup_t *s, unsigned slot) {
     long n;
     if (s->fatal || s->closing || s->next_start >= limit(s))
         return;
-    b = calloc(1, sizeof(*b));
+    b = sim_calloc(1, sizeof(*b));
     n = s->bs;
     if (s->next_start + n > s->total_end)
         n = s->total_end - s->next_start;
@@ -1387,7 +1388,7 @@ int scn_workers_run(const scn_workers_opts_t *o, scn_run_cb on_run, void *arg,
         snprintf(out->error, sizeof(out->error), "invalid worker options");
         return SCN_WORKERS_EINVAL;
     }
-    s = calloc(1, sizeof(*s));
+    s = sim_calloc(1, sizeof(*s));
     if (!s) {
         memset(out, 0, sizeof(*out));
         snprintf(out->error, sizeof(out->error), "out of memory");
@@ -1398,7 +1399,7 @@ int scn_workers_run(const scn_workers_opts_t *o, scn_run_cb on_run, void *arg,
     s->arg = arg;
     rc = sup_init(s, out);
     if (rc < 0) {
-        free(s);
+        sim_free(s);
         return rc;
     }
     s->jobs = o->jobs ? o->jobs : 1;
@@ -1407,7 +1408,7 @@ int scn_workers_run(const scn_workers_opts_t *o, scn_run_cb on_run, void *arg,
     s->bs = o->batch ? o->batch : scn_workers_batch_size(o->runs);
     s->total_end = o->first + o->runs;
     s->next_start = s->next_deliver = o->first;
-    s->slots = calloc(s->jobs, sizeof(*s->slots));
+    s->slots = sim_calloc(s->jobs, sizeof(*s->slots));
     if (!s->slots) {
         fail(s, SCN_WORKERS_ENOMEM, "out of memory");
     } else {
@@ -1436,8 +1437,8 @@ int scn_workers_run(const scn_workers_opts_t *o, scn_run_cb on_run, void *arg,
     }
     out->seconds = (double)(uv_hrtime() - s->t0) / 1e9;
     rc = s->fatal;
-    free(s->slots);
-    free(s);
+    sim_free(s->slots);
+    sim_free(s);
     return rc;
 }
 
@@ -1460,11 +1461,11 @@ int scn_workers_shrink(const char *csim, const char *scenario,
             snprintf(err, errlen, "invalid worker options");
         return SCN_WORKERS_EINVAL;
     }
-    s = calloc(1, sizeof(*s));
-    w = calloc(1, sizeof(*w));
+    s = sim_calloc(1, sizeof(*s));
+    w = sim_calloc(1, sizeof(*w));
     if (!s || !w) {
-        free(s);
-        free(w);
+        sim_free(s);
+        sim_free(w);
         if (err && errlen)
             snprintf(err, errlen, "out of memory");
         return SCN_WORKERS_ENOMEM;
@@ -1473,8 +1474,8 @@ int scn_workers_shrink(const char *csim, const char *scenario,
     s->o = &o;
     rc = sup_init(s, &sum);
     if (rc < 0) {
-        free(s);
-        free(w);
+        sim_free(s);
+        sim_free(w);
         if (err && errlen)
             snprintf(err, errlen, "%s", sum.error);
         return rc;
@@ -1505,16 +1506,16 @@ int scn_workers_shrink(const char *csim, const char *scenario,
         scn_shrink_report_free(out);
     if (err && errlen)
         snprintf(err, errlen, "%s", rc < 0 ? sum.error : "");
-    free(s);
+    sim_free(s);
     return rc;
 }
 
 void scn_shrink_report_free(scn_shrink_report_t *r) {
     if (!r)
         return;
-    free(r->token);
-    free(r->critical);
-    free(r->verdict);
-    free(r->expectation);
+    sim_free(r->token);
+    sim_free(r->critical);
+    sim_free(r->verdict);
+    sim_free(r->expectation);
     memset(r, 0, sizeof(*r));
 }

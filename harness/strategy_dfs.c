@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "strategy.h"
+#include "sim_alloc.h"
 
 static int reserve(xp_dfs_t *d, size_t need)
 {
@@ -25,11 +26,11 @@ static int reserve(xp_dfs_t *d, size_t need)
     size_t cap = d->cap ? d->cap : 64;
     while (cap < need)
         cap *= 2;
-    uint32_t *a = realloc(d->path, cap * sizeof(*a));
+    uint32_t *a = sim_realloc(d->path, cap * sizeof(*a));
     if (!a)
         return SCN_ENOMEM;
     d->path = a;
-    uint32_t *b = realloc(d->width, cap * sizeof(*b));
+    uint32_t *b = sim_realloc(d->width, cap * sizeof(*b));
     if (!b)
         return SCN_ENOMEM;
     d->width = b;
@@ -98,7 +99,7 @@ int xp_dfs_feed(xp_dfs_t *d, const scn_choice_t *ch, size_t n)
 
 void xp_dfs_free(xp_dfs_t *d)
 {
-    free(d->path);
-    free(d->width);
+    sim_free(d->path);
+    sim_free(d->width);
     memset(d, 0, sizeof(*d));
 }

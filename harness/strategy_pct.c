@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "strategy.h"
+#include "sim_alloc.h"
 
 void xp_pct_init(xp_pct_t *p, unsigned depth, uint64_t k, uint64_t seed)
 {
@@ -54,11 +55,11 @@ static int ensure_ids(xp_pct_t *p, size_t need)
     size_t cap = p->n_ids ? p->n_ids : 16;
     while (cap < need)
         cap *= 2;
-    uint64_t *a = realloc(p->prio, cap * sizeof(*a));
+    uint64_t *a = sim_realloc(p->prio, cap * sizeof(*a));
     if (!a)
         return -1;
     p->prio = a;
-    unsigned *d = realloc(p->cand, cap * sizeof(*d));
+    unsigned *d = sim_realloc(p->cand, cap * sizeof(*d));
     if (!d)
         return -1;
     p->cand = d;
@@ -132,8 +133,8 @@ void xp_pct_plan(xp_pct_t *p, xp_plan_t *plan)
 
 void xp_pct_free(xp_pct_t *p)
 {
-    free(p->prio);
-    free(p->cand);
+    sim_free(p->prio);
+    sim_free(p->cand);
     p->prio = NULL;
     p->cand = NULL;
     p->n_ids = 0;

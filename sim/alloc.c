@@ -7,6 +7,7 @@
  * the crash handler; it is a test facility, off by default.
  */
 #include "sched-internal.h"
+#include "sim_alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,4 +81,40 @@ void sim__assert_fail(const char *expr, const char *file, int line)
 {
     fprintf(stderr, "csim: assertion failed: %s (%s:%d)\n", expr, file, line);
     abort();
+}
+
+void *sim_malloc(size_t size)
+{
+    return sim__malloc(size);
+}
+
+void *sim_calloc(size_t n, size_t size)
+{
+    return sim__calloc(n, size);
+}
+
+void *sim_realloc(void *p, size_t size)
+{
+    return sim__realloc(p, size);
+}
+
+void sim_free(void *p)
+{
+    sim__free(p);
+}
+
+char *sim_alloc_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = sim__malloc(len + 1);
+    if (p) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+char *sim_alloc_strdup(const char *s)
+{
+    return sim_alloc_strndup(s, (size_t)-1);
 }

@@ -35,8 +35,8 @@ for f in "$prefix/bin/csim" "$libdir/libcsim-sim.a" "$libdir/libcsim-container.a
     [ -f "$f" ] || fail "missing ${f#"$prefix"/}"
 done
 headers=$(cd "$prefix/include/csim" && printf '%s ' *)
-[ "$headers" = "container.h sim.h sim_uv.h variant.h " ] ||
-    fail "include/csim/ holds: $headers(expected container.h sim.h sim_uv.h variant.h)"
+[ "$headers" = "container.h sim.h sim_alloc.h sim_uv.h variant.h " ] ||
+    fail "include/csim/ holds: $headers(expected container.h sim.h sim_alloc.h sim_uv.h variant.h)"
 # Every quoted include of a public header is another public header.
 for h in "$prefix"/include/csim/*.h; do
     { grep -o '^#include "[^"]*"' "$h" || true; } | cut -d'"' -f2 | while read -r inc; do
