@@ -62,28 +62,50 @@ typedef struct obuf {
     int oom;
 } obuf_t;
 
-static void ob_putc(obuf_t *b, char c)
+/* Grows b for more bytes plus the terminating NUL; 0, or -1 once out of
+ * memory (the buffer then stays as it was and every later write is a
+ * no-op, so callers check b->oom once at the end). */
+static int ob_reserve(obuf_t *b, size_t more)
 {
     if (b->oom)
-        return;
-    if (b->n + 2 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        char *ns = sim_realloc(b->s, cap);
-        if (!ns) {
+        return -1;
+    if (more < b->cap && b->n < b->cap - more)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - 1 < b->n + more) {
+        if (cap > SIZE_MAX / 2 || b->n + more < b->n) {
             b->oom = 1;
-            return;
+            return -1;
         }
-        b->s = ns;
-        b->cap = cap;
+        cap *= 2;
     }
-    b->s[b->n++] = c;
+    char *ns = sim_realloc(b->s, cap);
+    if (!ns) {
+        b->oom = 1;
+        return -1;
+    }
+    b->s = ns;
+    b->cap = cap;
+    return 0;
+}
+
+static void ob_write(obuf_t *b, const char *s, size_t n)
+{
+    if (ob_reserve(b, n) < 0)
+        return;
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
     b->s[b->n] = '\0';
+}
+
+static void ob_putc(obuf_t *b, char c)
+{
+    ob_write(b, &c, 1);
 }
 
 static void ob_puts(obuf_t *b, const char *s)
 {
-    for (; *s; s++)
-        ob_putc(b, *s);
+    ob_write(b, s, strlen(s));
 }
 
 static void ob_printf(obuf_t *b, const char *fmt, ...)
@@ -101,19 +123,26 @@ static void ob_printf(obuf_t *b, const char *fmt, ...)
     ob_puts(b, tmp);
 }
 
-/* Text fields stay on one line: control characters are escaped. */
+/* Text fields stay on one line: control characters are escaped.  Runs of
+ * plain bytes are copied in one write: a --trace of a long run is mostly
+ * this loop. */
 static void ob_field(obuf_t *b, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    while (*s) {
+        size_t k = 0;
+        while (s[k] && (unsigned char)s[k] >= 0x20 && s[k] != 0x7f)
+            k++;
+        ob_write(b, s, k);
+        s += k;
+        if (!*s)
+            break;
+        unsigned char c = (unsigned char)*s++;
         if (c == '\n')
-            ob_puts(b, "\\n");
+            ob_write(b, "\\n", 2);
         else if (c == '\t')
-            ob_puts(b, "\\t");
-        else if (c < 0x20 || c == 0x7f)
-            ob_printf(b, "\\x%02x", c);
+            ob_write(b, "\\t", 2);
         else
-            ob_putc(b, (char)c);
+            ob_printf(b, "\\x%02x", c);
     }
 }
 
@@ -122,8 +151,11 @@ static void ob_pad_field(obuf_t *b, const char *s, size_t width)
     size_t start = b->n;
     ob_field(b, s);
     size_t w = b->n - start;
-    while (w++ < width)
-        ob_putc(b, ' ');
+    if (w < width && ob_reserve(b, width - w) == 0) {
+        memset(b->s + b->n, ' ', width - w);
+        b->n += width - w;
+        b->s[b->n] = '\0';
+    }
 }
 
 static const char *thread_name(const scn_result_t *r, unsigned id)

@@ -1,6 +1,7 @@
 /*
  * fuzz_run.c - fuzz target: parse, and when the text parses, run the
- * scenario (fifo, then seeded random), check it, report it (to a sink) and
+ * scenario (fifo, then seeded random), check it, report it (to a sink;
+ * the text and JSON traces only for short runs) and
  * free everything.  Leaks count: run it with -detect_leaks=1 under ASan.
  *
  * Every run gets a small budget: FUZZ_STEP_LIMIT scheduler switches and
@@ -24,6 +25,10 @@
 #define FUZZ_STEP_LIMIT 20000
 #define FUZZ_TIME_LIMIT ((sim_time_t)10 * 1000 * 1000 * 1000) /* 10 s */
 #define FUZZ_WORK_LIMIT 5000
+/* Text and JSON traces are rendered for runs of at most this many events:
+ * a long trace takes the formatters through the same code again and again
+ * and was most of the target's time (1.1k execs/s). */
+#define FUZZ_REPORT_EVENTS 2000
 
 /* Steps a list executes, each `repeat N` body counted N times, saturating
  * at limit + 1; *skip is set by a `crash` or `interrupt` step at any
@@ -97,11 +102,13 @@ static void run_once(scn_model_t *m, sim_strategy_kind_t strategy,
         scn_reporter_t rp = {.out = verbose() ? verbose() : fuzz_sink(),
                              .err = fuzz_sink(), .hash = 1};
         scn_report_result(&rp, m->path, m, r, &v);
-        rp.out = fuzz_sink();
-        rp.trace = 1;
-        scn_report_result(&rp, m->path, m, r, &v);
-        rp.json = 1;
-        scn_report_result(&rp, m->path, m, r, &v);
+        if (r->n_events <= FUZZ_REPORT_EVENTS) {
+            rp.out = fuzz_sink();
+            rp.trace = 1;
+            scn_report_result(&rp, m->path, m, r, &v);
+            rp.json = 1;
+            scn_report_result(&rp, m->path, m, r, &v);
+        }
     }
     scn_verdict_free(&v);
     scn_result_free(r);
