@@ -17,7 +17,8 @@ csim_have_deb() {
 
 csim_missing_packages() {
     local missing=() tool pkg
-    # tool -> package
+    # tool -> package.  valgrind also ships valgrind/valgrind.h, which the
+    # build needs to register green-thread stacks (tests/valgrind.sh).
     for tool in cmake:cmake gcc:gcc make:make pkg-config:pkg-config \
                 lcov:lcov valgrind:valgrind xmllint:libxml2-utils; do
         command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")

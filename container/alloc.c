@@ -1,6 +1,7 @@
 /*
- * alloc.c - the container library's one allocator, and the owner lists for
- * memory that must survive a suspension point.
+ * alloc.c - the container library's allocation helpers over sim's one
+ * allocator, and the owner lists for memory that must survive a suspension
+ * point.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,32 +9,17 @@
 #include <string.h>
 
 #include "internal.h"
+#include "sim_alloc.h"
 
-static void *default_alloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    return realloc(p, n);
-}
-
-/* Process-wide by design: a test swaps it to make allocations fail. */
-static ctr_alloc_fn alloc_fn = default_alloc;
-static void *alloc_ud;
-
-void ctr_set_allocator(ctr_alloc_fn fn, void *ud)
-{
-    alloc_fn = fn ? fn : default_alloc;
-    alloc_ud = fn ? ud : NULL;
-}
-
+/* realloc semantics over sim's one allocator (size 0 frees, returns NULL),
+ * so sim's failure hook and live-block count cover the container too. */
 void *ctr__realloc(void *p, size_t n)
 {
-    if (n == 0 && p == NULL)
+    if (n == 0) {
+        sim_free(p);
         return NULL;
-    return alloc_fn(alloc_ud, p, n);
+    }
+    return sim_realloc(p, n);
 }
 
 void *ctr__alloc(size_t n)

@@ -269,12 +269,9 @@ int ctr_worker_done(const ctr_worker_ctx_t *ctx);
 
 /* ---------------------------------------------------------------- memory */
 
-/* Added: every allocation of the container library goes through one
- * function with realloc semantics (size 0 frees and returns NULL).  For
- * tests that make allocation fail; NULL restores the default.
- * Process-wide: set it only while no container code runs. */
-typedef void *(*ctr_alloc_fn)(void *ud, void *ptr, size_t size);
-void ctr_set_allocator(ctr_alloc_fn fn, void *ud);
+/* Every allocation of the container library goes through sim's one
+ * allocator (sim_alloc.h), so sim_alloc_fail_nth and friends make the
+ * container's allocations fail too. */
 
 /* ---------------------------------------------------------------- runner */
 

@@ -73,6 +73,15 @@ static int worker_exited(sim_world_t *w, sim_thread_t *t, void *arg)
     return handle_thread_exited(c, t, "worker", ctx->call_id);
 }
 
+/* A thread spawned but not linked would run outside the container's
+ * reach (stop and kill never see it, its exit is never handled): when
+ * linking fails it is killed before its body ever runs. */
+static void discard_unlinked(ctr_container_t *c, sim_thread_t *t)
+{
+    if (sim_thread_state(t) == SIM_THREAD_NEW)
+        (void)sim_thread_kill(c->w, t, NULL);
+}
+
 /* gt.link(...) then _worker_threads[ctx] = gt.  For an inline-spawned
  * worker the link fires at once (popping nothing) and the dead thread is
  * then registered for good, as in the reference. */
@@ -82,11 +91,15 @@ int ctr__link_worker(ctr_container_t *c, ctr_worker_ctx_t *ctx,
     int rc;
 
     if (ctr__reserve((void **)&c->workers, &c->cap_workers, c->n_workers + 1,
-                     sizeof(*c->workers)))
+                     sizeof(*c->workers))) {
+        discard_unlinked(c, t);
         return ctr__nomem(c->w);
+    }
     rc = sim_thread_link(c->w, t, worker_exited, ctx);
-    if (rc == SIM_ENOMEM)
+    if (rc == SIM_ENOMEM) {
+        discard_unlinked(c, t);
         return ctr__nomem(c->w);
+    }
     if (rc < 0)
         return rc;
     /* An immediate link may have yielded (a kill) while others spawned. */
@@ -153,8 +166,11 @@ static int spawn_managed(ctr_container_t *c, sim_thread_fn fn, void *arg,
     c->managed[c->n_managed++] = m;
     sim_trace(c->w, "managed", m->identifier, "spawn");
     rc = sim_thread_link(c->w, m->thread, managed_exited, m);
-    if (rc < 0)
+    if (rc < 0) {
+        c->n_managed--; /* m is the last: nothing ran since */
+        discard_unlinked(c, m->thread);
         return rc;
+    }
     if (out)
         *out = m->thread;
     return 0;

@@ -1,5 +1,6 @@
 /*
- * main.c - the csim command line: `csim run PATH...` parses every scenario
+ * main.c - the csim command line as a function, scn_main (csim_main.c
+ * calls it; tests call it in-process): `csim run PATH...` parses every scenario
  * file first (any error: nothing runs, exit 2), then runs each one and
  * prints its verdict through the reporter.
  */
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "scn_text.h"
 #include "scn.h"
@@ -65,7 +67,9 @@ static const char usage_run[] =
     "  -h, --help               this help\n"
     "\n"
     "exit status: 0 all passed, 1 a scenario failed or hung, 2 usage or\n"
-    "scenario file error\n";
+    "scenario file error, or an error running it (out of memory, an output\n"
+    "file that cannot be written); out of memory leaves none of the output\n"
+    "files named above\n";
 
 typedef struct paths {
     char **v;
@@ -129,6 +133,7 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
     scn_run_opts_t opts = {.strategy = SIM_STRATEGY_FIFO, .seed = 0};
     paths_t args = {0}, files = {0};
     int status = 0;
+    unsigned long failures0 = sim_alloc_failures();
     scn_view_dest_t views = {0}; /* --trace-out, --html */
     const char *junit = NULL; /* --junit FILE */
     scn_junit_t ju = {0};
@@ -242,8 +247,11 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
 
     /* Parse everything first: a scenario error means nothing runs. */
     scn_model_t **models = sim_calloc(files.n, sizeof(*models));
-    if (!models || (junit && scn_junit_run_init(&ju, files.v, files.n) < 0)) {
+    unsigned char *emitted = sim_calloc(files.n, 1); /* views written */
+    if (!models || !emitted ||
+        (junit && scn_junit_run_init(&ju, files.v, files.n) < 0)) {
         sim_free(models);
+        sim_free(emitted);
         goto oom;
     }
     size_t bad = 0;
@@ -256,6 +264,8 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
             bad++;
             if (junit)
                 scn_junit_run_diag(&ju, i, &d);
+        } else {
+            scn_report_warnings(rp, models[i]);
         }
     }
     if (bad) {
@@ -267,6 +277,7 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
         for (size_t i = 0; i < files.n; i++) {
             scn_result_t *r = NULL;
             double t0 = scn_junit_now();
+            unsigned long failures_run = sim_alloc_failures();
             int rc = scn_run(models[i], &opts, &r);
             if (rc < 0) {
                 scn_report_message(rp, rp->err, "ERROR %s: %s\n", files.v[i],
@@ -279,6 +290,12 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
             }
             scn_verdict_t v;
             rc = scn_check(models[i], r, &v);
+            if (rc == 0 && sim_alloc_failures() != failures_run) {
+                /* Something of the run or its check went without memory:
+                 * its verdict may be a damaged world's, never printed. */
+                scn_verdict_free(&v);
+                rc = SCN_ENOMEM;
+            }
             if (rc < 0) {
                 scn_report_message(rp, rp->err, "ERROR %s: %s\n", files.v[i],
                                    scn_strerror(rc));
@@ -291,6 +308,7 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
                 if (views.trace_out || views.html) {
                     scn_view_t sv;
                     scn_view_init(&sv, files.v[i], models[i], r, &v);
+                    emitted[i] = 1;
                     if (scn_view_emit(&views, &sv, rp->err) < 0)
                         status = 2;
                 }
@@ -305,11 +323,24 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
         }
         scn_report_summary(rp);
     }
-    if (junit && scn_junit_write(&ju, junit) < 0) {
+    if (junit && sim_alloc_failures() == failures0 &&
+        scn_junit_write(&ju, junit) < 0) {
         scn_report_message(rp, rp->err, "csim: cannot write %s: %s\n", junit,
                            strerror(errno));
         status = 2;
     }
+    if (sim_alloc_failures() != failures0) {
+        /* The out-of-memory rule (README, exit codes): no output file named
+         * on the command line is left, not even an older one, which a
+         * reader would take for this run's. */
+        if (junit)
+            unlink(junit);
+        for (size_t i = 0; i < files.n; i++)
+            if (emitted[i])
+                scn_view_unemit(&views, files.v[i]);
+        status = 2;
+    }
+    sim_free(emitted);
     scn_junit_free(&ju);
     for (size_t i = 0; i < files.n; i++)
         scn_model_free(models[i]);
@@ -318,14 +349,13 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
     paths_free(&files);
     fflush(rp->out);
     return status;
-oom:
-    scn_report_message(rp, rp->err, "csim: out of memory\n");
+oom: /* scn_main says "out of memory" */
     paths_free(&args);
     paths_free(&files);
     return 2;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     scn_reporter_t rp = {.out = stdout, .err = stderr};
     if (argc < 2) {
@@ -362,4 +392,20 @@ int main(int argc, char **argv)
     scn_report_message(&rp, rp.err, "csim: unknown %s '%s'\n%s",
                        cmd[0] == '-' ? "option" : "command", cmd, usage_main);
     return 2;
+}
+
+/* Any allocation that failed during a command makes it an out-of-memory
+ * error, whatever the command made of it: exit 2 and say so (README's
+ * exit codes); the commands themselves leave no output files then. */
+int scn_main(int argc, char **argv)
+{
+    unsigned long failures = sim_alloc_failures();
+    int rc = dispatch(argc, argv);
+
+    if (sim_alloc_failures() != failures) {
+        fflush(stdout);
+        fprintf(stderr, "csim: out of memory\n");
+        rc = 2;
+    }
+    return rc;
 }

@@ -28,6 +28,15 @@ enum {
 };
 const char *scn_strerror(int code);
 
+/* Parse-time nesting limits (scenarios/README.md 1): spawn/every/repeat
+ * blocks inside one another, which a run interprets recursively on a green
+ * thread's 64 KiB stack; sub-extensions below a dependency or entrypoint,
+ * as deep as the container binds them (container/extension.c MAX_DEPTH);
+ * and indentation levels, the parser's own recursion. */
+enum { SCN_MAX_BLOCKS = 32, SCN_MAX_SUBS = 32, SCN_MAX_LEVELS = 200 };
+/* Warnings kept per file (scn_model_t.warnings). */
+enum { SCN_MAX_WARNINGS = 20 };
+
 /* ---------------------------------------------------------------- arena */
 
 typedef struct scn_arena {
@@ -129,6 +138,10 @@ typedef struct scn_step {
     uint64_t count;       /* repeat; crash: SCN_CRASH_*; spawn: 1 = protected */
     const char *until;    /* every ... until EVENT */
     scn_pos_t until_pos;
+    /* 1 + the index in m->events of name (wait, send, reset) and until,
+     * set by the validator so a run finds an event in O(1); 0 = not
+     * resolved (look it up by name). */
+    int event, until_event;
     struct scn_step *body; /* spawn, every, repeat */
     const char **catch_types;
     scn_pos_t *catch_pos;
@@ -276,6 +289,11 @@ typedef struct scn_model {
     const char **src; /* physical lines by number (src[0] unused) */
     unsigned parse_flags; /* SCN_PARSE_* the file was parsed with */
     size_t n_src;
+    /* Warnings (the run goes on): patterns of expectations that can never
+     * match an event of this scenario, in file order; at most
+     * SCN_MAX_WARNINGS, n_warnings_more counts the others. */
+    struct scn_diag *warnings;
+    size_t n_warnings, n_warnings_more;
 } scn_model_t;
 
 /* A scenario file error, formatted by scn_diag_print. */
@@ -283,7 +301,10 @@ typedef struct scn_diag {
     char path[512];
     int line, col;
     char message[512];
+    /* The source line, or a window of a long one ("..." marks a cut);
+     * line_text[caret] is the byte at column col. */
     char line_text[512];
+    int caret; /* byte offset of column col in line_text */
 } scn_diag_t;
 
 /* Parse `text` (need not be NUL-terminated).  SCN_ESYNTAX fills *diag. */
@@ -472,6 +493,12 @@ typedef struct scn_reporter {
 void scn_format_time(sim_time_t t, char *buf, size_t n);
 
 void scn_report_diag(scn_reporter_t *rp, const scn_diag_t *d);
+/* The source line of d (windowed) and a caret under its column; nothing
+ * when d has no source line. */
+void scn_report_source(FILE *f, const scn_diag_t *d);
+/* The file's warnings (scn_model_t.warnings), `FILE:LINE:COL: warning: ...`
+ * and the source, in file order. */
+void scn_report_warnings(scn_reporter_t *rp, const scn_model_t *m);
 void scn_report_result(scn_reporter_t *rp, const char *path,
                        const scn_model_t *m, const scn_result_t *r,
                        const scn_verdict_t *v);

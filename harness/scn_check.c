@@ -486,6 +486,71 @@ static int add_failure(scn_verdict_t *v, const scn_expect_t *x,
     return 0;
 }
 
+/* How many of the last scheduler switches a livelock verdict looks at. */
+enum { SPIN_WINDOW = 100, SPIN_SHOWN = 4 };
+
+/* The HUNG summary of a run that hit a limit: which limit, and the threads
+ * that kept running up to it, i.e. those resumed in the last SPIN_WINDOW
+ * switches (the trace's `run` events), most switches first, then by id.
+ * It depends only on the trace, so it is the same on every replay. */
+static void livelock_why(sbuf_t *b, const scn_model_t *m,
+                         const scn_result_t *r, const char *at)
+{
+    uint64_t steps = m->step_limit ? m->step_limit : 1000000;
+    struct spin {
+        unsigned id, runs;
+    } spin[SPIN_WINDOW];
+    size_t n = 0, window = 0;
+    for (size_t i = r->n_events; i-- > 0 && window < SPIN_WINDOW;) {
+        const scn_event_t *e = &r->events[i];
+        if (strcmp(e->kind, "run") != 0)
+            continue;
+        window++;
+        size_t k = 0;
+        while (k < n && spin[k].id != e->thread)
+            k++;
+        if (k == n)
+            spin[n++] = (struct spin){e->thread, 0};
+        spin[k].runs++;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort: n <= SPIN_WINDOW */
+        for (size_t k = i; k > 0 &&
+                           (spin[k].runs > spin[k - 1].runs ||
+                            (spin[k].runs == spin[k - 1].runs &&
+                             spin[k].id < spin[k - 1].id));
+             k--) {
+            struct spin tmp = spin[k];
+            spin[k] = spin[k - 1];
+            spin[k - 1] = tmp;
+        }
+    if (r->end_steps >= steps)
+        sb_printf(b, "livelock: step limit reached (%llu switches) at %s",
+                  (unsigned long long)steps, at);
+    else {
+        char lim[32];
+        scn_format_time(m->time_limit ? m->time_limit : SIM_S(3600), lim,
+                        sizeof(lim));
+        sb_printf(b, "livelock: time limit reached (%s of virtual time) at "
+                     "step %llu",
+                  lim, (unsigned long long)r->end_steps);
+    }
+    if (n == 0) {
+        sb_printf(b, "; no thread ran");
+        return;
+    }
+    sb_printf(b, "; spinning in the last %zu switches:", window);
+    for (size_t i = 0; i < n && i < SPIN_SHOWN; i++) {
+        const char *name = spin[i].id < r->n_thread_names &&
+                                   r->thread_names[spin[i].id]
+                               ? r->thread_names[spin[i].id]
+                               : "?";
+        sb_printf(b, "%s thread %u %s (%u)", i ? "," : "", spin[i].id, name,
+                  spin[i].runs);
+    }
+    if (n > SPIN_SHOWN)
+        sb_printf(b, " and %zu more", n - SPIN_SHOWN);
+}
+
 int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
 {
     memset(v, 0, sizeof(*v));
@@ -529,10 +594,12 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
         scn_format_time(r->end_time, t, sizeof(t));
         v->kind = SCN_HUNG;
         v->failed = NULL;
-        sb_printf(&c.why, "%zu thread(s) blocked at %s (step %llu)%s",
-                  r->n_blocked, t, (unsigned long long)r->end_steps,
-                  r->run_rc == SIM_ELIMIT ? ", step or time limit reached"
-                                          : ", nothing can wake them");
+        if (r->run_rc == SIM_ELIMIT)
+            livelock_why(&c.why, m, r, t);
+        else
+            sb_printf(&c.why, "%zu thread(s) blocked at %s (step %llu), "
+                              "nothing can wake them",
+                      r->n_blocked, t, (unsigned long long)r->end_steps);
         for (size_t i = 0; i < r->n_blocked; i++)
             detail(&c, "thread %u %s: %s", r->blocked[i].id, r->blocked[i].name,
                    r->blocked[i].waiting_on);
@@ -542,7 +609,18 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
             /* A crashed thread fails the scenario whatever it expected. */
             if (!v->failed) {
                 clear_details(&c);
-                sb_printf(&c.why, "a green thread crashed (stack overflow)");
+                /* Name the thread: the trace's `crash T stack overflow`. */
+                const char *who = NULL;
+                for (size_t i = 0; i < r->n_events && !who; i++)
+                    if (strcmp(r->events[i].kind, "crash") == 0)
+                        who = r->events[i].subject;
+                if (who)
+                    sb_printf(&c.why, "green thread '%s' crashed (stack "
+                                      "overflow)",
+                              who);
+                else
+                    sb_printf(&c.why,
+                              "a green thread crashed (stack overflow)");
                 v->n_failed++;
             }
             v->kind = SCN_FAIL;

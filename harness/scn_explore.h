@@ -355,5 +355,8 @@ int scn_cmd_variants(int argc, char **argv);
 int scn_cmd_explore_worker(int argc, char **argv);
 int scn_cmd_replay(int argc, char **argv);
 int scn_cmd_merge(int argc, char **argv);
+/* The whole csim command line (argv[0] is the program name), in-process:
+ * returns the exit status; harness/csim_main.c is only main() around it. */
+int scn_main(int argc, char **argv);
 
 #endif /* SCN_EXPLORE_H */

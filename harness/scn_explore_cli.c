@@ -152,6 +152,10 @@ static int load(const char *cmd, const char *path, char **bytes, size_t *n,
         *bytes = NULL;
         return 2;
     }
+    /* Warnings once, from the command the user typed, not per worker. */
+    scn_reporter_t wrp = {.out = stdout, .err = stderr};
+    if (strcmp(cmd, "explore-worker") != 0)
+        scn_report_warnings(&wrp, *m);
     return 0;
 }
 
@@ -795,6 +799,7 @@ int xp_default_jobs(void)
 
 int scn_cmd_explore(int argc, char **argv)
 {
+    unsigned long failures0 = sim_alloc_failures();
     cli_t c;
     memset(&c, 0, sizeof(c));
     int rc = parse_opts(argc, argv, &c, 0);
@@ -812,7 +817,9 @@ int scn_cmd_explore(int argc, char **argv)
     size_t nb;
     scn_model_t *m;
     if (load("explore", c.file, &bytes, &nb, &m)) {
-        if (c.junit && scn_junit_explore(c.junit, c.file, c.file, 1, NULL, 2,
+        if (c.junit && sim_alloc_failures() != failures0)
+            unlink(c.junit); /* out of memory: no report, not an old one */
+        else if (c.junit && scn_junit_explore(c.junit, c.file, c.file, 1, NULL, 2,
                                          0) < 0)
             fprintf(stderr, "csim: cannot write %s: %s\n", c.junit,
                     strerror(errno));
@@ -861,7 +868,9 @@ int scn_cmd_explore(int argc, char **argv)
     rc = workers ? explore_workers(&cx, &exhausted)
                  : explore_inproc(&cx, &verify_bad, &exhausted);
     if (rc == 2) {
-        if (c.junit && scn_junit_explore(c.junit, c.file, c.file, 0, &cx.tot, 2,
+        if (c.junit && sim_alloc_failures() != failures0)
+            unlink(c.junit); /* out of memory: no report, not an old one */
+        else if (c.junit && scn_junit_explore(c.junit, c.file, c.file, 0, &cx.tot, 2,
                                          now_s() - t0) < 0)
             fprintf(stderr, "csim: cannot write %s: %s\n", c.junit,
                     strerror(errno));
@@ -919,7 +928,7 @@ int scn_cmd_explore(int argc, char **argv)
                                      stderr) < 0)
             status = 2;
     }
-    if (c.junit) {
+    if (c.junit && sim_alloc_failures() == failures0) {
         char name[1100];
         snprintf(name, sizeof(name), "%s%s%s%s", c.file, label[0] ? " [" : "",
                  label, label[0] ? "]" : "");
@@ -929,6 +938,15 @@ int scn_cmd_explore(int argc, char **argv)
                     strerror(errno));
             status = 2;
         }
+    }
+    if (sim_alloc_failures() != failures0) {
+        /* out of memory leaves no output file (README, exit codes) */
+        if (c.o.out)
+            unlink(c.o.out);
+        if (c.junit)
+            unlink(c.junit);
+        scn_view_unemit(&c.views, c.file);
+        status = 2;
     }
     fflush(stdout);
     xp_totals_free(&cx.tot);

@@ -230,8 +230,11 @@ static sim_thread_t *find_thread(scn_rt_t *rt, const char *name)
     return NULL;
 }
 
-static sim_event_t *find_event(scn_rt_t *rt, const char *name)
+/* hint: the step's 1 + index (scn_step_t.event), 0 = look name up. */
+static sim_event_t *find_event(scn_rt_t *rt, const char *name, int hint)
 {
+    if (hint > 0 && (size_t)hint <= rt->m->n_events)
+        return rt->events[hint - 1];
     for (size_t i = 0; i < rt->m->n_events; i++)
         if (strcmp(rt->m->events[i], name) == 0)
             return rt->events[i];
@@ -484,7 +487,8 @@ int scn__request(scn_rt_t *rt, ctr_extension_t *ep, const char *args,
 static int every(scn_cx_t *cx, const scn_step_t *s)
 {
     scn_rt_t *rt = cx->rt;
-    sim_event_t *until = s->until ? find_event(rt, s->until) : NULL;
+    sim_event_t *until =
+        s->until ? find_event(rt, s->until, s->until_event) : NULL;
     for (;;) {
         int rc, timed_out = 1;
         if (until)
@@ -517,14 +521,15 @@ static int exec_one(scn_cx_t *cx, const scn_step_t *s)
         return sim_yield(w);
     case SCN_S_WAIT_EVENT:
         if (s->dur > 0)
-            return sim_event_wait_timeout(w, find_event(rt, s->name), s->dur,
+            return sim_event_wait_timeout(w, find_event(rt, s->name, s->event),
+                                          s->dur,
                                           NULL, NULL);
-        return sim_event_wait(w, find_event(rt, s->name), NULL);
+        return sim_event_wait(w, find_event(rt, s->name, s->event), NULL);
     case SCN_S_SEND:
-        return sim_event_send(w, find_event(rt, s->name),
+        return sim_event_send(w, find_event(rt, s->name, s->event),
                               s->text ? expand(cx, s->text) : NULL, NULL);
     case SCN_S_RESET:
-        rc = sim_event_reset(w, find_event(rt, s->name));
+        rc = sim_event_reset(w, find_event(rt, s->name, s->event));
         return rc < 0 ? raise_plain(cx, rc, "reset") : 0;
     case SCN_S_RAISE: {
         const sim_error_t *e = scn__make_error(cx, &s->err);

@@ -279,15 +279,18 @@ static FILE *mem_open(mem_t *m)
     return m->f;
 }
 
+/* The text as one of sim's blocks: open_memstream's buffer is libc's (it
+ * cannot be made to fail nor counted), so it is copied and freed here. */
 static char *mem_take(mem_t *m)
 {
+    char *s = NULL;
+
     if (!m->f)
         return NULL;
-    if (fclose(m->f) != 0) {
-        sim_free(m->s);
-        return NULL;
-    }
-    return m->s;
+    if (fclose(m->f) == 0)
+        s = sim_alloc_strndup(m->s, m->n);
+    free(m->s);
+    return s;
 }
 
 /* The first line of s without its leading word and blanks ("FAIL  x.scn:3:

@@ -8,6 +8,41 @@
 
 #include "scn_lex.h"
 
+/* Width of the source window a diagnostic shows of a long line. */
+enum { WINDOW_BEFORE = 60, WINDOW_AFTER = 60 };
+
+static int is_utf8_cont(const char *s)
+{
+    return ((unsigned char)*s & 0xc0) == 0x80;
+}
+
+/* The source line for d: all of it when short, else about WINDOW_BEFORE
+ * bytes before column col and WINDOW_AFTER from it, cut at character
+ * boundaries, with "..." where something was left out, so a 1 MiB line
+ * prints as one terminal line and the caret stays under its byte. */
+static void diag_window(scn_diag_t *d, const char *text, int col)
+{
+    size_t len = strlen(text);
+    size_t at = col > 0 ? (size_t)(col - 1) : 0;
+    if (at > len)
+        at = len;
+    if (len <= WINDOW_BEFORE + WINDOW_AFTER) {
+        snprintf(d->line_text, sizeof(d->line_text), "%s", text);
+        d->caret = (int)at;
+        return;
+    }
+    size_t start = at > WINDOW_BEFORE ? at - WINDOW_BEFORE : 0;
+    while (start > 0 && is_utf8_cont(text + start))
+        start--;
+    size_t end = at + WINDOW_AFTER < len ? at + WINDOW_AFTER : len;
+    while (end < len && is_utf8_cont(text + end))
+        end++;
+    const char *pre = start > 0 ? "..." : "";
+    snprintf(d->line_text, sizeof(d->line_text), "%s%.*s%s", pre,
+             (int)(end - start), text + start, end < len ? "..." : "");
+    d->caret = (int)(strlen(pre) + (at - start));
+}
+
 int scn__diag(scn_diag_t *d, const char *path, int line, int col,
               const char *line_text, const char *fmt, ...)
 {
@@ -16,8 +51,7 @@ int scn__diag(scn_diag_t *d, const char *path, int line, int col,
     snprintf(d->path, sizeof(d->path), "%s", path ? path : "<input>");
     d->line = line;
     d->col = col;
-    snprintf(d->line_text, sizeof(d->line_text), "%s",
-             line_text ? line_text : "");
+    diag_window(d, line_text ? line_text : "", col);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(d->message, sizeof(d->message), fmt, ap);
@@ -75,6 +109,56 @@ const char *scn__hint(char *buf, size_t n, const char *w,
         return "";
     snprintf(buf, n, "; did you mean '%s'?", s);
     return buf;
+}
+
+/* The slot where x is, or the empty one where it would go. */
+static size_t set_slot(const scn__strset_t *s, const char *x)
+{
+    size_t mask = s->nslot - 1;
+    size_t h = (size_t)scn_fnv1a(x, strlen(x)) & mask;
+    while (s->slot[h] && strcmp(s->v[s->slot[h] - 1], x) != 0)
+        h = (h + 1) & mask;
+    return h;
+}
+
+int scn__set_has(const scn__strset_t *s, const char *x)
+{
+    return s->nslot && s->slot[set_slot(s, x)];
+}
+
+long scn__set_index(const scn__strset_t *s, const char *x)
+{
+    return s->nslot ? (long)s->slot[set_slot(s, x)] - 1 : -1;
+}
+
+int scn__set_add(scn_arena_t *a, scn__strset_t *s, const char *x)
+{
+    if (!x || scn__set_has(s, x))
+        return 0;
+    if ((s->n + 1) * 2 > s->nslot) {
+        size_t ns = s->nslot ? s->nslot * 2 : 32;
+        size_t *sl = scn_arena_alloc(a, ns * sizeof(*sl));
+        if (!sl)
+            return SCN_ENOMEM;
+        memset(sl, 0, ns * sizeof(*sl));
+        s->slot = sl;
+        s->nslot = ns;
+        for (size_t i = 0; i < s->n; i++)
+            s->slot[set_slot(s, s->v[i])] = i + 1;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        const char **nv = scn_arena_alloc(a, cap * sizeof(*nv));
+        if (!nv)
+            return SCN_ENOMEM;
+        if (s->n)
+            memcpy(nv, s->v, s->n * sizeof(*nv));
+        s->v = nv;
+        s->cap = cap;
+    }
+    s->v[s->n++] = x;
+    s->slot[set_slot(s, x)] = s->n;
+    return 0;
 }
 
 static int is_word_start(int c)
@@ -202,7 +286,12 @@ static int lex_line(lexer_t *lx, int lineno, const char *raw, size_t len,
             stop = i;
             break;
         } else if (c == '"') {
-            char *buf = scn_arena_alloc(lx->a, len - i + 1);
+            /* Room for this string only (up to its closing quote), not the
+             * rest of the line: a long line of short strings stays linear. */
+            size_t q = i + 1;
+            while (q < len && raw[q] != '"')
+                q += raw[q] == '\\' && q + 1 < len ? 2 : 1;
+            char *buf = scn_arena_alloc(lx->a, q - i + 1);
             size_t o = 0;
             if (!buf)
                 return SCN_ENOMEM;
@@ -287,6 +376,48 @@ static int lex_line(lexer_t *lx, int lineno, const char *raw, size_t len,
     return 0;
 }
 
+/* Offset of the first byte that does not belong to a well-formed UTF-8
+ * sequence (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF, no truncated sequence), or len when all of s is valid. */
+static size_t utf8_invalid_at(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned lo = 0x80, hi = 0xbf; /* allowed range of the 2nd byte */
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 2;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 3;
+            if (c == 0xe0)
+                lo = 0xa0; /* overlong */
+            else if (c == 0xed)
+                hi = 0x9f; /* surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 4;
+            if (c == 0xf0)
+                lo = 0x90; /* overlong */
+            else if (c == 0xf4)
+                hi = 0x8f; /* above U+10FFFF */
+        } else {
+            return i; /* continuation byte, 0xc0/0xc1 or 0xf5.. */
+        }
+        if (i + 1 >= len || s[i + 1] < lo || s[i + 1] > hi)
+            return i;
+        for (size_t k = 2; k < n; k++)
+            if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+                return i;
+        i += n;
+    }
+    return len;
+}
+
 int scn__lex(scn_arena_t *a, const char *path, const char *text, size_t len,
              scn_line_t **lines, size_t *n, scn_diag_t *diag)
 {
@@ -300,13 +431,26 @@ int scn__lex(scn_arena_t *a, const char *path, const char *text, size_t len,
         while (e < len && text[e] != '\n')
             e++;
         lineno++;
-        if (memchr(text + pos, '\0', e - pos))
-            return scn__diag(diag, path, lineno, 1, "",
-                             "NUL byte in scenario file");
         scn_line_t line = {.lineno = lineno};
         line.raw = scn_arena_strndup(a, text + pos, e - pos);
         if (!line.raw)
             return SCN_ENOMEM;
+        /* Bytes checked before tokens, so a bad byte in a string or a
+         * comment is found too; the diagnostic shows the line up to it. */
+        const char *nul = memchr(text + pos, '\0', e - pos);
+        if (nul)
+            return scn__diag(diag, path, lineno, (int)(nul - text - pos) + 1,
+                             line.raw, "NUL byte in scenario file");
+        size_t bad = utf8_invalid_at(text + pos, e - pos);
+        if (bad < e - pos) {
+            char *upto = scn_arena_strndup(a, text + pos, bad);
+            if (!upto)
+                return SCN_ENOMEM;
+            return scn__diag(diag, path, lineno, (int)bad + 1, upto,
+                             "invalid UTF-8 (byte 0x%02x); scenario files are "
+                             "UTF-8 text",
+                             (unsigned char)text[pos + bad]);
+        }
         int blank = 0;
         int rc = lex_line(&lx, lineno, text + pos, e - pos, &line, &blank);
         if (rc < 0)

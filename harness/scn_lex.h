@@ -49,6 +49,20 @@ const char *scn__suggest(const char *w, const char *const *cands);
 const char *scn__hint(char *buf, size_t n, const char *w,
                       const char *const *cands);
 
+/* A set of names in insertion order (v[0..n)), hashed, in the arena: a
+ * file of 100k distinct names parses and validates in linear time. */
+typedef struct scn__strset {
+    const char **v;
+    size_t n, cap;
+    size_t *slot; /* open addressing: index in v + 1, 0 = empty */
+    size_t nslot; /* a power of two, at least twice n */
+} scn__strset_t;
+int scn__set_has(const scn__strset_t *s, const char *x);
+/* x's index in s->v, or -1. */
+long scn__set_index(const scn__strset_t *s, const char *x);
+/* Adds x unless it is there (NULL: nothing); 0 or SCN_ENOMEM. */
+int scn__set_add(scn_arena_t *a, scn__strset_t *s, const char *x);
+
 /* Name resolution and cross-checks after a successful parse. */
 int scn__validate(scn_model_t *m, scn_diag_t *diag);
 

@@ -63,6 +63,15 @@ typedef struct parser {
     size_t li, ti;
     int seen_variant, seen_scenario, seen_explore;
     int list_line; /* line of the statement whose step list is being parsed */
+    /* Nesting now: blocks = enclosing spawn/every/repeat steps, levels =
+     * the parser's own recursion (indented step lines, sub-extensions).
+     * Both are bounded so that neither the parser nor a run of the file
+     * (a green thread interprets nested blocks recursively) can overflow
+     * a stack, however deep a hostile file nests. */
+    int blocks, levels;
+    int subs; /* sub-extensions around the one being parsed */
+    scn__strset_t event_names, runner_names; /* `event`, `runner` lines */
+    size_t errors_cap; /* m->errors grows geometrically */
     size_t x_first; /* token where the expectation starts (after `sometimes`) */
     scn_service_t **svc_tail;
     scn_actor_t **actor_tail;
@@ -381,6 +390,17 @@ static int no_children(parser_t *p, size_t li, const char *what)
 static int parse_step_block(parser_t *p, size_t li, size_t ti, int ctx,
                             scn_step_t **slot);
 
+/* One more level of the parser's recursion, for line li. */
+static int enter_level(parser_t *p, size_t li)
+{
+    if (++p->levels <= SCN_MAX_LEVELS)
+        return 0;
+    scn_line_t *l = &p->lines[li];
+    return scn__diag(p->diag, p->path, l->lineno, l->indent + 1, l->raw,
+                     "indentation nested too deep (more than %d levels)",
+                     SCN_MAX_LEVELS);
+}
+
 static int is_block_step(const scn_step_t *s)
 {
     return s->kind == SCN_S_SPAWN || s->kind == SCN_S_EVERY ||
@@ -570,7 +590,11 @@ static int parse_step(parser_t *p, int ctx, scn_step_t **out)
         TRY(expect_punct(p, ':', "after the interval"));
     } else if (strcmp(w, "repeat") == 0) {
         s->kind = SCN_S_REPEAT;
+        scn_tok_t *ct = tok(p);
         TRY(parse_uint(p, "a repeat count", &s->count));
+        if (s->count == 0)
+            return err_tok(p, ct, "repeat count must be at least 1 (a "
+                                  "'repeat 0' block would never run)");
         TRY(expect_punct(p, ':', "after the repeat count"));
     } else if (strcmp(w, "runner") == 0) {
         static const char *const ops[] = {"start", "stop", "kill", "wait"};
@@ -653,9 +677,15 @@ static int parse_inline(parser_t *p, int ctx, scn_step_t **tail,
         tail = &(*tail)->next;
     while (!at_end(p)) {
         scn_step_t *s = NULL;
+        scn_tok_t *st = tok(p);
         TRY(parse_step(p, ctx, &s));
         *tail = s;
         if (is_block_step(s)) {
+            if (++p->blocks > SCN_MAX_BLOCKS)
+                return err_tok(p, st,
+                               "blocks nested too deep (more than %d nested "
+                               "spawn, every and repeat steps)",
+                               SCN_MAX_BLOCKS);
             tail = &s->body;
             continue;
         }
@@ -682,15 +712,24 @@ static int parse_step_block(parser_t *p, size_t li, size_t ti, int ctx,
                             scn_step_t **slot)
 {
     scn_step_t **inner = slot;
+    int blocks = p->blocks;
     p->li = li;
     p->ti = ti;
+    TRY(enter_level(p, li));
     TRY(parse_inline(p, ctx, slot, &inner));
     size_t end = block_end(p, li);
     int ci = -1;
     for (size_t j = li + 1; j < end; j = block_end(p, j)) {
         TRY(check_child(p, li, j, &ci));
         TRY(parse_step_block(p, j, 0, ctx, inner));
+        /* Keep inner at the list's end: each step is passed once, so a
+         * list of 100k lines parses in linear time. */
+        while (*inner)
+            inner = &(*inner)->next;
     }
+    /* The blocks this line opened end with its indented lines. */
+    p->blocks = blocks;
+    p->levels--;
     return 0;
 }
 
@@ -738,7 +777,14 @@ static int parse_ext_body(parser_t *p, size_t li, scn_ext_t *e)
         scn_tok_t *t = tok(p);
         if (is_word(t, "extension")) {
             scn_ext_t *sub;
+            if (p->subs == SCN_MAX_SUBS)
+                return err_tok(p, t,
+                               "extensions nested too deep (more than %d "
+                               "sub-extensions inside one another)",
+                               SCN_MAX_SUBS);
+            p->subs++;
             TRY(parse_ext(p, j, CTR_EXTENSION, &sub));
+            p->subs--;
             *sub_tail = sub;
             sub_tail = &sub->next;
             continue;
@@ -795,6 +841,7 @@ static int parse_ext(parser_t *p, size_t li, ctr_ext_kind_t kind,
     char b[200];
     p->li = li;
     p->ti = 1;
+    TRY(enter_level(p, li));
     scn_ext_t *e = NEW(p, scn_ext_t);
     if (!e)
         return SCN_ENOMEM;
@@ -853,6 +900,7 @@ static int parse_ext(parser_t *p, size_t li, ctr_ext_kind_t kind,
         e->method_pos = e->pos;
     }
     TRY(parse_ext_body(p, li, e));
+    p->levels--;
     *out = e;
     return 0;
 }
@@ -1231,7 +1279,12 @@ static int parse_expect_line(parser_t *p, size_t li)
             advance(p);
             advance(p);
         }
+        scn_tok_t *ct = tok(p);
         TRY(parse_uint(p, "a count", &x->count));
+        if (x->count == 0 && x->cmp == SCN_CMP_GE)
+            return err_tok(p, ct, "'at least 0' always holds (a count of 0 "
+                                  "is only meaningful as 'exactly 0' or 'at "
+                                  "most 0', i.e. never)");
         x->pats = scn_arena_alloc(p->a, sizeof(scn_pattern_t));
         if (!x->pats)
             return SCN_ENOMEM;
@@ -1332,24 +1385,21 @@ static int parse_expect_line(parser_t *p, size_t li)
 
 /* ---------------------------------------------------------------- top level */
 
-static int push_names(parser_t *p, const char ***arr, size_t *n,
-                      const char *what, int check_dup)
+/* The names to the end of the line, appended to set (no duplicates);
+ * *arr and *n are the set's names in order. */
+static int push_names(parser_t *p, scn__strset_t *set, const char ***arr,
+                      size_t *n, const char *what)
 {
     while (!at_end(p)) {
         const char *name;
         scn_tok_t *t = tok(p);
         TRY(expect_name(p, what, &name, NULL));
-        for (size_t i = 0; check_dup && i < *n; i++)
-            if (strcmp((*arr)[i], name) == 0)
-                return err_tok(p, t, "duplicate %s '%s'", what, name);
-        const char **na = scn_arena_alloc(p->a, (*n + 1) * sizeof(*na));
-        if (!na)
-            return SCN_ENOMEM;
-        if (*n)
-            memcpy(na, *arr, *n * sizeof(*na));
-        na[(*n)++] = name;
-        *arr = na;
+        if (scn__set_has(set, name))
+            return err_tok(p, t, "duplicate %s '%s'", what, name);
+        TRY(scn__set_add(p->a, set, name));
     }
+    *arr = set->v;
+    *n = set->n;
     return 0;
 }
 
@@ -1580,7 +1630,7 @@ static int parse_top(parser_t *p, size_t li)
     if (strcmp(w, "event") == 0) {
         if (at_end(p))
             return err_tok(p, tok(p), "expected an event name");
-        TRY(push_names(p, &m->events, &m->n_events, "event", 1));
+        TRY(push_names(p, &p->event_names, &m->events, &m->n_events, "event"));
         return no_children(p, li, "'event'");
     }
     if (strcmp(w, "error") == 0) {
@@ -1601,14 +1651,17 @@ static int parse_top(parser_t *p, size_t li)
                            "GreenletExit is the kill condition and cannot be "
                            "named");
         TRY(expect_eol(p));
-        scn_named_error_t *na =
-            scn_arena_alloc(p->a, (m->n_errors + 1) * sizeof(*na));
-        if (!na)
-            return SCN_ENOMEM;
-        if (m->n_errors)
-            memcpy(na, m->errors, m->n_errors * sizeof(*na));
-        na[m->n_errors++] = ne;
-        m->errors = na;
+        if (m->n_errors == p->errors_cap) {
+            size_t cap = p->errors_cap ? p->errors_cap * 2 : 8;
+            scn_named_error_t *na = scn_arena_alloc(p->a, cap * sizeof(*na));
+            if (!na)
+                return SCN_ENOMEM;
+            if (m->n_errors)
+                memcpy(na, m->errors, m->n_errors * sizeof(*na));
+            m->errors = na;
+            p->errors_cap = cap;
+        }
+        m->errors[m->n_errors++] = ne;
         return no_children(p, li, "'error'");
     }
     if (strcmp(w, "runner") == 0) {
@@ -1617,7 +1670,8 @@ static int parse_top(parser_t *p, size_t li)
         m->has_runner = 1;
         if (at_end(p))
             return err_tok(p, tok(p), "expected the runner's service names");
-        TRY(push_names(p, &m->runner, &m->n_runner, "service", 1));
+        TRY(push_names(p, &p->runner_names, &m->runner, &m->n_runner,
+                       "service"));
         return no_children(p, li, "'runner'");
     }
     if (strcmp(w, "actor") == 0) {
@@ -1632,6 +1686,12 @@ static int parse_top(parser_t *p, size_t li)
         TRY(expect_punct(p, ':', "after the actor (actor NAME [at TIME]: steps)"));
         p->list_line = line(p)->lineno;
         TRY(parse_step_block(p, li, p->ti, CTX_ACTOR, &a->body));
+        if (!a->body)
+            return scn__diag(p->diag, p->path, a->pos.line, a->pos.col,
+                             p->lines[li].raw,
+                             "actor '%s' has no steps (give it at least one, "
+                             "e.g. 'actor %s: start')",
+                             a->name, a->name);
         a->index = (int)m->n_actors++;
         *p->actor_tail = a;
         p->actor_tail = &a->next;
@@ -1702,6 +1762,12 @@ int scn_parse_ex(const char *path, const char *text, size_t len,
     m->variant = "current";
     m->parse_flags = flags;
     parser_t p = {.m = m, .a = &m->arena, .path = m->path, .diag = diag};
+    /* A UTF-8 byte order mark (some editors write one) is not content;
+     * columns count from after it, as editors show them. */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
     p.svc_tail = &m->services;
     p.actor_tail = &m->actors;
     p.expect_tail = &m->expects;

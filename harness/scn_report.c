@@ -263,10 +263,45 @@ void scn_report_diag(scn_reporter_t *rp, const scn_diag_t *d)
         return;
     }
     fprintf(f, "%s:%d:%d: error: %s\n", d->path, d->line, d->col, d->message);
-    fprintf(f, "  %s\n  ", d->line_text);
-    /* Caret under the column; tabs in the line keep their width. */
-    for (int i = 0; i < d->col - 1 && d->line_text[i]; i++)
-        fputc(d->line_text[i] == '\t' ? '\t' : ' ', f);
+    scn_report_source(f, d);
+}
+
+void scn_report_warnings(scn_reporter_t *rp, const scn_model_t *m)
+{
+    for (size_t i = 0; m && i < m->n_warnings; i++) {
+        const scn_diag_t *d = &m->warnings[i];
+        fprintf(rp->err, "%s:%d:%d: warning: %s\n", d->path, d->line, d->col,
+                d->message);
+        scn_report_source(rp->err, d);
+    }
+    if (m && m->n_warnings_more)
+        fprintf(rp->err,
+                "%s: warning: %zu more pattern%s that can never match (not "
+                "shown)\n",
+                m->path, m->n_warnings_more,
+                m->n_warnings_more == 1 ? "" : "s");
+}
+
+void scn_report_source(FILE *f, const scn_diag_t *d)
+{
+    /* Nothing to point into (an empty file): no blank line and caret. */
+    if (!d->line_text[0])
+        return;
+    /* Control bytes print as '?' so the terminal shows one column each. */
+    fputs("  ", f);
+    for (const char *s = d->line_text; *s; s++)
+        fputc((unsigned char)*s < 0x20 && *s != '\t' ? '?'
+              : *s == 0x7f                           ? '?'
+                                                     : *s,
+              f);
+    fputs("\n  ", f);
+    /* Caret under the column: tabs keep their width, and a multi-byte
+     * UTF-8 character takes one column (its continuation bytes none). */
+    for (int i = 0; i < d->caret && d->line_text[i]; i++) {
+        unsigned char c = (unsigned char)d->line_text[i];
+        if ((c & 0xc0) != 0x80)
+            fputc(c == '\t' ? '\t' : ' ', f);
+    }
     fputs("^\n", f);
 }
 

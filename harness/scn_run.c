@@ -295,6 +295,7 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
             scn_result_t **out)
 {
     *out = NULL;
+    unsigned long failures = sim_alloc_failures();
     scn_result_t *r = sim_calloc(1, sizeof(*r));
     if (!r)
         return SCN_ENOMEM;
@@ -383,6 +384,11 @@ int scn_run(const scn_model_t *m, const scn_run_opts_t *opts,
 
     scn__rt_free(&rt);
     loop_free(loop);
+    /* Whatever a failed allocation turned into on its way up (a lost trace
+     * event, SCN_ERUN from a constructor, a MemoryError the scenario
+     * expected), the run is not the scenario's: out of memory. */
+    if (sim_alloc_failures() != failures)
+        rc = SCN_ENOMEM;
     if (rc < 0) {
         scn_result_free(r);
         return rc;

@@ -25,44 +25,19 @@ int scn__diag_at(const scn_model_t *m, scn_diag_t *d, scn_pos_t pos,
     return scn__diag(d, m->path, pos.line, pos.col, text, "%s", msg);
 }
 
-typedef struct strset {
-    const char **v;
-    size_t n, cap;
-} strset_t;
-
 typedef struct vctx {
     scn_model_t *m;
     scn_diag_t *d;
-    strset_t raised;
-    strset_t threads;
-    strset_t sent;
+    scn__strset_t raised;
+    scn__strset_t threads;
+    scn__strset_t sent;
+    scn__strset_t events; /* m->events, for is_event */
+    /* What steps can record, for warn_never_matches: mark names (a name
+     * with a '$' substitution can be anything), and whether any step
+     * catches, crashes, hosts or requests. */
+    scn__strset_t marks;
+    int mark_any, catches, crashes, hosts, requests;
 } vctx_t;
-
-static int set_has(const strset_t *s, const char *x)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i], x) == 0)
-            return 1;
-    return 0;
-}
-
-static int set_add(scn_arena_t *a, strset_t *s, const char *x)
-{
-    if (!x || set_has(s, x))
-        return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        const char **nv = scn_arena_alloc(a, cap * sizeof(*nv));
-        if (!nv)
-            return SCN_ENOMEM;
-        if (s->n)
-            memcpy(nv, s->v, s->n * sizeof(*nv));
-        s->v = nv;
-        s->cap = cap;
-    }
-    s->v[s->n++] = x;
-    return 0;
-}
 
 static const char *const builtin_errors[] = {
     "Exception",    "ContainerBeingKilled", "AssertionError", "RuntimeError",
@@ -74,7 +49,7 @@ static int known_error(const vctx_t *v, const char *t)
     for (size_t i = 0; builtin_errors[i]; i++)
         if (strcmp(builtin_errors[i], t) == 0)
             return 1;
-    return set_has(&v->raised, t);
+    return scn__set_has(&v->raised, t);
 }
 
 static const scn_service_t *find_service(const scn_model_t *m, const char *n)
@@ -127,10 +102,7 @@ static int resolve_ref(vctx_t *v, scn_errspec_t *e)
 
 static int is_event(const vctx_t *v, const char *n)
 {
-    for (size_t i = 0; i < v->m->n_events; i++)
-        if (strcmp(v->m->events[i], n) == 0)
-            return 1;
-    return 0;
+    return scn__set_has(&v->events, n);
 }
 
 /* ---------------------------------------------------------------- pass 1 */
@@ -157,13 +129,22 @@ static int collect(vctx_t *v, scn_step_t *s)
             s->maybe_svc = 0;
         }
         if (s->kind == SCN_S_SEND)
-            TRY(set_add(a, &v->sent, s->name));
+            TRY(scn__set_add(a, &v->sent, s->name));
+        if (s->kind == SCN_S_MARK) {
+            if (strchr(s->name, '$'))
+                v->mark_any = 1;
+            TRY(scn__set_add(a, &v->marks, s->name));
+        }
+        v->catches |= s->n_catch > 0;
+        v->crashes |= s->kind == SCN_S_CRASH;
+        v->hosts |= s->kind == SCN_S_HOST;
+        v->requests |= s->kind == SCN_S_REQUEST;
         if ((s->kind == SCN_S_RAISE || s->kind == SCN_S_KILL) && s->err.type)
-            TRY(set_add(a, &v->raised, s->err.type));
+            TRY(scn__set_add(a, &v->raised, s->err.type));
         if (s->kind == SCN_S_SPAWN && s->name)
-            TRY(set_add(a, &v->threads, s->name));
+            TRY(scn__set_add(a, &v->threads, s->name));
         if (s->kind == SCN_S_FIRE && s->as)
-            TRY(set_add(a, &v->threads, s->as));
+            TRY(scn__set_add(a, &v->threads, s->as));
         TRY(collect(v, s->body));
     }
     return 0;
@@ -242,16 +223,24 @@ static int check_steps(vctx_t *v, scn_step_t *s, const scn_service_t *own,
                                     "it with 'event %s' to wait forever)",
                                     s->name, s->name);
             }
+            if (s->name)
+                s->event = (int)scn__set_index(&v->events, s->name) + 1;
+            break;
+        case SCN_S_SEND: /* every sent event exists (pass 1) */
+            s->event = (int)scn__set_index(&v->events, s->name) + 1;
             break;
         case SCN_S_RESET:
             if (!is_event(v, s->name))
                 return scn__diag_at(v->m, v->d, s->name_pos,
                                     "undefined event '%s'", s->name);
+            s->event = (int)scn__set_index(&v->events, s->name) + 1;
             break;
         case SCN_S_EVERY:
             if (s->until && !is_event(v, s->until))
                 return scn__diag_at(v->m, v->d, s->until_pos,
                                     "undefined event '%s' (never sent)", s->until);
+            if (s->until)
+                s->until_event = (int)scn__set_index(&v->events, s->until) + 1;
             break;
         case SCN_S_START:
         case SCN_S_STOP:
@@ -285,7 +274,7 @@ static int check_steps(vctx_t *v, scn_step_t *s, const scn_service_t *own,
         }
         case SCN_S_KILL_THREAD:
         case SCN_S_WAIT_THREAD:
-            if (!set_has(&v->threads, s->name))
+            if (!scn__set_has(&v->threads, s->name))
                 return scn__diag_at(v->m, v->d, s->name_pos,
                                     "undefined thread '%s' (name one with "
                                     "'spawn %s:' or 'fire EP as %s')",
@@ -409,6 +398,7 @@ static int ext_equal(const scn_ext_t *a, const scn_ext_t *b, char *why,
 typedef struct seen_ext {
     const scn_ext_t **v;
     size_t n, cap;
+    scn__strset_t names; /* names[i] is v[i]->name: found in O(1) */
 } seen_ext_t;
 
 /* Names of one service's extensions are unique, except that a shared
@@ -419,10 +409,8 @@ static int check_repeats(vctx_t *v, const scn_service_t *svc, scn_ext_t *e,
                          seen_ext_t *seen)
 {
     for (; e; e = e->next) {
-        const scn_ext_t *o = NULL;
-        for (size_t i = 0; i < seen->n && !o; i++)
-            if (strcmp(seen->v[i]->name, e->name) == 0)
-                o = seen->v[i];
+        long k = scn__set_index(&seen->names, e->name);
+        const scn_ext_t *o = k >= 0 ? seen->v[k] : NULL;
         if (o) {
             if (!(o->shared && e->shared))
                 return scn__diag_at(v->m, v->d, e->pos,
@@ -450,6 +438,7 @@ static int check_repeats(vctx_t *v, const scn_service_t *svc, scn_ext_t *e,
             seen->cap = cap;
         }
         seen->v[seen->n++] = e;
+        TRY(scn__set_add(&v->m->arena, &seen->names, e->name));
         TRY(check_repeats(v, svc, e->subs, seen));
     }
     return 0;
@@ -632,6 +621,148 @@ static int check_expect(vctx_t *v, scn_expect_t *x)
     return 0;
 }
 
+/* Bit (1 << kind) of every extension called name, at any depth. */
+static unsigned ext_kinds_in(const scn_ext_t *e, const char *name,
+                             int *has_hr)
+{
+    unsigned k = 0;
+    for (; e; e = e->next) {
+        if (strcmp(e->name, name) == 0) {
+            k |= 1u << e->kind;
+            *has_hr |= e->has_hook[SCN_HOOK_HANDLE_RESULT];
+        }
+        k |= ext_kinds_in(e->subs, name, has_hr);
+    }
+    return k;
+}
+
+/* Why `call EXT.HOOK` / `call SVC.METHOD` (the names exist: check_pattern)
+ * is never recorded, or NULL.  The container calls get_dependency and
+ * worker_result on dependencies only, handle_result only where it is
+ * written, and a method only through an entrypoint bound to it; the
+ * worker_setup and worker_teardown of other kinds depend on the variant
+ * (lifecycle=parallel_all), so they count as possible. */
+static const char *never_called(const scn_model_t *m, const char *subj,
+                                char *buf, size_t n)
+{
+    const char *dot = strrchr(subj, '.');
+    char ext[256];
+    snprintf(ext, sizeof(ext), "%.*s", (int)(dot - subj), subj);
+    const char *hook = dot + 1;
+    const scn_service_t *svc = find_service(m, ext);
+    if (svc) {
+        for (const scn_ext_t *e = svc->eps; e; e = e->next)
+            if (e->method && strcmp(e->method, hook) == 0)
+                return NULL;
+        snprintf(buf, n, "no entrypoint of '%.100s' runs method '%.100s'", ext,
+                 hook);
+        return buf;
+    }
+    unsigned kinds = 0;
+    int has_hr = 0;
+    for (const scn_service_t *s = m->services; s; s = s->next) {
+        kinds |= ext_kinds_in(s->deps, ext, &has_hr);
+        kinds |= ext_kinds_in(s->eps, ext, &has_hr);
+    }
+    if ((strcmp(hook, "get_dependency") == 0 ||
+         strcmp(hook, "worker_result") == 0) &&
+        !(kinds & (1u << CTR_DEPENDENCY))) {
+        snprintf(buf, n, "'%.100s' is not a dependency: only dependencies "
+                         "get '%s'",
+                 ext, hook);
+        return buf;
+    }
+    if (strcmp(hook, "handle_result") == 0 && !has_hr) {
+        snprintf(buf, n, "no entrypoint '%.100s' has a handle_result hook",
+                 ext);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Why pattern p can never match an event of this scenario, or NULL when
+ * it might.  Only kinds that steps alone record are judged (mark, crash,
+ * host, reply, step), so the answer errs towards "might". */
+static const char *never_matches(const vctx_t *v, const scn_pattern_t *p,
+                                 char *buf, size_t n)
+{
+    const char *subj = p->subject;
+    if (strcmp(p->kind, "mark") == 0) {
+        if (v->mark_any)
+            return NULL;
+        for (size_t i = 0; i < v->marks.n; i++)
+            if (!subj || scn_glob(subj, v->marks.v[i]))
+                return NULL;
+        if (v->catches && (!subj || scn_glob(subj, "caught")))
+            return NULL;
+        if (!subj)
+            return "no step marks anything";
+        snprintf(buf, n, "no step marks '%s'", subj);
+        return buf;
+    }
+    if (strcmp(p->kind, "crash") == 0)
+        return v->crashes ? NULL : "no step crashes";
+    if (strcmp(p->kind, "host") == 0)
+        return v->hosts ? NULL : "no actor runs 'host'";
+    if (strcmp(p->kind, "reply") == 0) {
+        /* Replies come from `request` steps and csim serve's clients, to
+         * tcp entrypoints only. */
+        for (const scn_service_t *s = v->m->services; s; s = s->next)
+            for (const scn_ext_t *e = s->eps; e; e = e->next)
+                if (e->tcp && (!subj || scn_glob(subj, e->name)))
+                    return NULL;
+        return subj ? "no tcp entrypoint has that name"
+                    : "no entrypoint is 'tcp'";
+    }
+    if ((strcmp(p->kind, "call") == 0 || strcmp(p->kind, "ret") == 0) &&
+        subj && !has_glob(subj) && strrchr(subj, '.'))
+        return never_called(v->m, subj, buf, n);
+    if (strcmp(p->kind, "step") == 0 && subj && !has_glob(subj)) {
+        /* ACTOR.OP: the actor must exist. */
+        const char *dot = strchr(subj, '.');
+        size_t len = dot ? (size_t)(dot - subj) : strlen(subj);
+        for (const scn_actor_t *a = v->m->actors; a; a = a->next)
+            if (strlen(a->name) == len && strncmp(a->name, subj, len) == 0)
+                return NULL;
+        snprintf(buf, n, "no actor is called '%.*s'", (int)len, subj);
+        return buf;
+    }
+    return NULL;
+}
+
+/* A pattern no event of the run can match makes its expectation fail, or
+ * hold, for a reason that has nothing to do with the race: most likely a
+ * typo.  Not an error (a file may be written ahead of its steps): one
+ * warning per pattern, kept in the model for the reporter, in file order. */
+static int warn_never_matches(vctx_t *v)
+{
+    scn_model_t *m = v->m;
+    for (const scn_expect_t *x = m->expects; x; x = x->next)
+        for (size_t i = 0; i < x->n_pats; i++) {
+            const scn_pattern_t *p = &x->pats[i];
+            char buf[300];
+            const char *why = never_matches(v, p, buf, sizeof(buf));
+            if (!why)
+                continue;
+            /* The first SCN_MAX_WARNINGS are kept, the rest counted. */
+            if (m->n_warnings == SCN_MAX_WARNINGS) {
+                m->n_warnings_more++;
+                continue;
+            }
+            if (!m->warnings) {
+                m->warnings = scn_arena_alloc(
+                    &m->arena, SCN_MAX_WARNINGS * sizeof(*m->warnings));
+                if (!m->warnings)
+                    return SCN_ENOMEM;
+            }
+            scn__diag_at(m, &m->warnings[m->n_warnings++],
+                         p->subject ? p->subject_pos : p->kind_pos,
+                         "'%s' can never match in this scenario (%s)", p->text,
+                         why);
+        }
+    return 0;
+}
+
 int scn__validate(scn_model_t *m, scn_diag_t *d)
 {
     vctx_t v = {.m = m, .d = d};
@@ -640,26 +771,30 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
         return scn__diag_at(m, d, top, "no service defined");
     if (!m->actors && !(m->parse_flags & SCN_PARSE_HOST))
         return scn__diag_at(m, d, top, "no actor defined (nothing would run)");
-    /* Unique names. */
+    /* Unique names (hashed: linear in the number of names). */
+    scn__strset_t svcs = {0};
     for (scn_service_t *s = m->services; s; s = s->next) {
-        for (scn_service_t *o = m->services; o != s; o = o->next)
-            if (strcmp(o->name, s->name) == 0)
-                return scn__diag_at(m, d, s->pos, "duplicate service '%s'",
-                                    s->name);
-        for (scn_method_t *mm = s->methods; mm; mm = mm->next)
-            for (scn_method_t *o = s->methods; o != mm; o = o->next)
-                if (strcmp(o->name, mm->name) == 0)
-                    return scn__diag_at(m, d, mm->pos,
-                                        "duplicate method '%s' in service '%s'",
-                                        mm->name, s->name);
+        if (scn__set_has(&svcs, s->name))
+            return scn__diag_at(m, d, s->pos, "duplicate service '%s'",
+                                s->name);
+        TRY(scn__set_add(&m->arena, &svcs, s->name));
+        scn__strset_t methods = {0};
+        for (scn_method_t *mm = s->methods; mm; mm = mm->next) {
+            if (scn__set_has(&methods, mm->name))
+                return scn__diag_at(m, d, mm->pos,
+                                    "duplicate method '%s' in service '%s'",
+                                    mm->name, s->name);
+            TRY(scn__set_add(&m->arena, &methods, mm->name));
+        }
     }
-    for (scn_actor_t *a = m->actors; a; a = a->next)
-        for (scn_actor_t *o = m->actors; o != a; o = o->next)
-            if (strcmp(o->name, a->name) == 0)
-                return scn__diag_at(m, d, a->pos, "duplicate actor '%s'", a->name);
-    for (size_t i = 0; i < m->n_events; i++)
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(m->events[i], m->events[j]) == 0) {
+    scn__strset_t actors = {0};
+    for (scn_actor_t *a = m->actors; a; a = a->next) {
+        if (scn__set_has(&actors, a->name))
+            return scn__diag_at(m, d, a->pos, "duplicate actor '%s'", a->name);
+        TRY(scn__set_add(&m->arena, &actors, a->name));
+    }
+    for (size_t i = 0; i < m->n_events; i++) {
+        if (scn__set_has(&v.events, m->events[i])) {
                 /* Find the line of the second declaration for the caret. */
                 scn_pos_t pos = top;
                 for (size_t l = 1; l <= m->n_src; l++) {
@@ -675,16 +810,20 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
                 return scn__diag_at(m, d, pos, "duplicate event '%s'",
                                     m->events[i]);
             }
+        TRY(scn__set_add(&m->arena, &v.events, m->events[i]));
+    }
+    scn__strset_t errors = {0};
     for (size_t i = 0; i < m->n_errors; i++) {
         const scn_named_error_t *ne = &m->errors[i];
-        if (find_error(m, ne->name) != (int)i)
+        if (scn__set_has(&errors, ne->name))
             return scn__diag_at(m, d, ne->pos, "duplicate error '%s'", ne->name);
-        if (find_service(m, ne->name))
+        TRY(scn__set_add(&m->arena, &errors, ne->name));
+        if (scn__set_has(&svcs, ne->name))
             return scn__diag_at(m, d, ne->pos,
                                 "'%s' is both a service and an error (rename "
                                 "one)",
                                 ne->name);
-        TRY(set_add(&m->arena, &v.raised, ne->spec.type));
+        TRY(scn__set_add(&m->arena, &v.raised, ne->spec.type));
     }
     /* Pass 1. */
     for (scn_service_t *s = m->services; s; s = s->next) {
@@ -695,19 +834,23 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
     }
     for (scn_actor_t *a = m->actors; a; a = a->next)
         TRY(collect(&v, a->body));
-    for (size_t i = 0; i < v.sent.n; i++)
-        if (!is_event(&v, v.sent.v[i])) {
-            const char **ne = scn_arena_alloc(&m->arena,
-                                              (m->n_events + 1) * sizeof(*ne));
-            if (!ne)
-                return SCN_ENOMEM;
-            if (m->n_events)
-                memcpy(ne, m->events, m->n_events * sizeof(*ne));
-            ne[m->n_events++] = v.sent.v[i];
-            m->events = ne;
-        }
+    /* Sent events exist without a declaration: one array for all. */
+    if (v.sent.n) {
+        const char **ne = scn_arena_alloc(
+            &m->arena, (m->n_events + v.sent.n) * sizeof(*ne));
+        if (!ne)
+            return SCN_ENOMEM;
+        if (m->n_events)
+            memcpy(ne, m->events, m->n_events * sizeof(*ne));
+        m->events = ne;
+        for (size_t i = 0; i < v.sent.n; i++)
+            if (!is_event(&v, v.sent.v[i])) {
+                ne[m->n_events++] = v.sent.v[i];
+                TRY(scn__set_add(&m->arena, &v.events, v.sent.v[i]));
+            }
+    }
     for (size_t i = 0; i < m->n_events; i++)
-        if (find_service(m, m->events[i])) {
+        if (scn__set_has(&svcs, m->events[i])) {
             const scn_service_t *s = find_service(m, m->events[i]);
             return scn__diag_at(m, d, s->pos,
                                 "'%s' is both a service and an event (rename one)",
@@ -750,6 +893,9 @@ int scn__validate(scn_model_t *m, scn_diag_t *d)
     }
     for (scn_expect_t *x = m->expects; x; x = x->next)
         TRY(check_expect(&v, x));
+    /* Not for csim serve: its clients record events no step does. */
+    if (!(m->parse_flags & SCN_PARSE_HOST))
+        TRY(warn_never_matches(&v));
     /* A scenario must assert something: without expectations every run
      * that does not hang would pass. */
     if (!m->expects && !(m->parse_flags & SCN_PARSE_HOST))

@@ -255,6 +255,38 @@ static int write_atomic(const char *dest, int dir, const char *ext,
     return rc < 0 ? -1 : 0;
 }
 
+/* Built in a fixed buffer, as flat_name would: this runs when allocation
+ * has failed. */
+static void unlink_view(const char *dest, int dir, const char *ext,
+                        const char *path) {
+    char target[4096];
+    if (!dir) {
+        unlink(dest);
+        return;
+    }
+    while (strncmp(path, "./", 2) == 0)
+        path += 2;
+    size_t n = strlen(path), len = strlen(dest);
+    if (n > 4 && strcmp(path + n - 4, ".scn") == 0)
+        n -= 4;
+    int slash = len > 0 && dest[len - 1] == '/';
+    int w = snprintf(target, sizeof(target), "%s%s%.*s%s", dest,
+                     slash ? "" : "/", (int)n, path, ext);
+    if (w < 0 || (size_t)w >= sizeof(target))
+        return;
+    for (char *c = target + len + !slash; c < target + w - strlen(ext); c++)
+        if (*c == '/')
+            *c = '_';
+    unlink(target);
+}
+
+void scn_view_unemit(const scn_view_dest_t *d, const char *path) {
+    if (d->trace_out)
+        unlink_view(d->trace_out, d->trace_dir, ".trace.json", path);
+    if (d->html)
+        unlink_view(d->html, d->html_dir, ".html", path);
+}
+
 int scn_view_emit(const scn_view_dest_t *d, const scn_view_t *v, FILE *err) {
     int rc = 0;
     if (d->trace_out && write_atomic(d->trace_out, d->trace_dir, ".trace.json",

@@ -59,6 +59,10 @@ int scn_view_dest_check(scn_view_dest_t *d, char *const *paths, size_t n,
 /* Write the views asked for, each atomically (temp file + rename).  0, or
  * -1 after saying why on err. */
 int scn_view_emit(const scn_view_dest_t *d, const scn_view_t *v, FILE *err);
+/* Remove the files scn_view_emit writes for the scenario at path (those
+ * that exist): what a command that reports out of memory does with the
+ * views it wrote, so it leaves no output behind.  Allocates nothing. */
+void scn_view_unemit(const scn_view_dest_t *d, const char *path);
 
 /* The critical pair of a failing run of token t's mask and variant, into
  * v (critical, critical_at); text is its storage (n bytes).  Nothing when

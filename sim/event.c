@@ -203,7 +203,10 @@ int sim_event_wait_timeout(sim_world_t *w, sim_event_t *e,
                    sim__arena_printf(&w->arena, "%s (timeout %s)",
                                      event_desc(w, e), buf));
     sim__begin_wait(w, t, SIM__WAIT_EVENT, e);
-    t->wait_until = sim__clock(w) + timeout;
+    /* Saturated, as in sim_sleep: never wraps into the past. */
+    t->wait_until = timeout > INT64_MAX - sim__clock(w)
+                        ? INT64_MAX
+                        : sim__clock(w) + timeout;
     if (sim__timer_add(w, t, t->wait_until) < 0) {
         t->wait_kind = SIM__WAIT_NONE;
         t->wait_obj = NULL;

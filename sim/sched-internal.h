@@ -36,8 +36,12 @@ void *sim__malloc(size_t size);
 void *sim__calloc(size_t n, size_t size);
 void *sim__realloc(void *p, size_t size);
 void sim__free(void *p);
-/* Consumes one allocation "ticket" of the failure hook: nonzero = fail. */
+/* Consumes one allocation "ticket" of the failure hook: nonzero = fail
+ * (counted as a failure).  An allocation made outside sim__malloc (a stack
+ * mapping) takes a ticket first, then reports its outcome with
+ * sim__alloc_note: p NULL counts a real failure, else live += delta. */
 int sim__alloc_fails(void);
+void sim__alloc_note(void *p, long delta);
 /* Grow *arr (of *cap elements of size elem) to hold at least need. */
 int sim__grow(void **arr, size_t *cap, size_t need, size_t elem,
               size_t initial);

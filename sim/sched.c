@@ -494,7 +494,10 @@ int sim_sleep(sim_world_t *w, sim_time_t d)
     if (t == NULL)
         return SIM_ESTATE;
     sim__begin_wait(w, t, SIM__WAIT_SLEEP, NULL);
-    t->wait_until = sim__clock(w) + d;
+    /* Saturate: a due time past the end of time is never reached (the
+     * time limit ends the run) instead of wrapping into the past. */
+    t->wait_until =
+        d > INT64_MAX - sim__clock(w) ? INT64_MAX : sim__clock(w) + d;
     tm.due = t->wait_until;
     tm.seq = w->timer_seq++;
     tm.t = t;

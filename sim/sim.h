@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "sim_alloc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -354,11 +355,8 @@ sim_thread_t *sim_ready_at(const sim_world_t *w, unsigned i);
 size_t sim_thread_count(const sim_world_t *w);
 sim_thread_t *sim_thread_by_id(const sim_world_t *w, unsigned id);
 
-/* Test hook, process-wide: the allocation after the next n sim allocations
- * (malloc or stack mmap) fails, and every later one too, until the hook is
- * reset with a negative n (the default).  sim_alloc_fail_after(0) makes the
- * very next allocation fail. */
-void sim_alloc_fail_after(long n);
+/* The allocation-failure test hooks (sim_alloc_fail_after, ...) are
+ * declared in sim_alloc.h, included above. */
 
 #ifdef __cplusplus
 }

@@ -77,6 +77,7 @@ static void stack_unmap(sim__stack_t *s)
     __asan_unpoison_memory_region(s->lo, s->size);
 #endif
     munmap(s->map, s->map_size);
+    sim__alloc_note(s->map, -1);
     sim__free(s);
 }
 
@@ -124,15 +125,14 @@ int sim__stack_get(sim_stack_pool_t *p, sim__stack_t **out)
         s->map_size = p->stack_size + page;
         map = mmap(NULL, s->map_size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (map == MAP_FAILED) {
+        if (map == MAP_FAILED || mprotect(map, page, PROT_NONE) != 0) {
+            if (map != MAP_FAILED)
+                munmap(map, s->map_size);
+            sim__alloc_note(NULL, 0);
             sim__free(s);
             return SIM_ENOMEM;
         }
-        if (mprotect(map, page, PROT_NONE) != 0) {
-            munmap(map, s->map_size);
-            sim__free(s);
-            return SIM_ENOMEM;
-        }
+        sim__alloc_note(map, 1); /* a mapping is a live block too */
         s->map = map;
         s->lo = (char *)map + page;
         s->size = p->stack_size;

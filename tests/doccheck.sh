@@ -33,6 +33,10 @@
 # block differs or a command exited with an unexpected status, 2 usage or a
 # malformed marker.
 set -uo pipefail
+# Seconds per command; instrumented builds (CSIM_TEST_SLOW, set by
+# tests/sanitize.sh) run `csim variants` of the bug suite ~20x slower.
+cmd_timeout=120
+[ -z "${CSIM_TEST_SLOW:-}" ] || cmd_timeout=900
 
 update=0
 if [ "${1:-}" = --update ]; then
@@ -139,7 +143,7 @@ process() {
                 arg=${BASH_REMATCH[2]}
             fi
             (cd "$work" && PATH="$tmp/bin:$PATH" \
-                timeout 120 bash -o pipefail -c "$arg") \
+                timeout "$cmd_timeout" bash -o pipefail -c "$arg") \
                 > "$tmp/body" 2> "$tmp/stderr" < /dev/null
             rc=$?
             if [ $rc -ne "$want" ]; then

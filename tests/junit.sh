@@ -40,9 +40,10 @@ n=$(ls "$dir"/*.scn | wc -l)
 diff <(untimed "$tmp/run.xml") <(untimed "$tmp/run2.xml") || fail "run: two runs differ beyond time"
 
 # run: a failure carries its expectation and a token that replays it;
-# markup, control characters and stray bytes are escaped
+# markup and control characters are escaped (a byte that is not UTF-8 is a
+# scenario file error, tests/hostile.sh)
 sed 's/^  wait returns$/  wait raises Boom/' "$dir/kill_during_stop_loses_error.scn" >"$tmp/wrong.scn"
-printf 'service svc\n  dependency db\nactor a: start; stop\nexpect\n  log debug "a<b>&\x01c\xff\xc3\xa9"\n' >"$tmp/odd.scn"
+printf 'service svc\n  dependency db\nactor a: start; stop\nexpect\n  log debug "a<b>&\x01c\xc3\xa9"\n' >"$tmp/odd.scn"
 set +e
 (cd "$tmp" && "$csim" run wrong.scn odd.scn "$dir/kill_stops_timer.scn" --junit r.xml >/dev/null); rc=$?
 set -e
@@ -51,7 +52,7 @@ valid "$tmp/r.xml"
 [ "$(attr "$tmp/r.xml" testsuite failures)" = 2 ] || fail "run: not 2 failures"
 grep -q '<failure type="FAIL" message="wrong.scn:23: wait raises Boom — actor waiter' "$tmp/r.xml" ||
     fail "run: the failure does not name the expectation"
-grep -q 'a&lt;b&gt;&amp;\\x01c\\xffé' "$tmp/r.xml" || { cat "$tmp/r.xml"; fail "run: text not escaped"; }
+grep -q 'a&lt;b&gt;&amp;\\x01cé' "$tmp/r.xml" || { cat "$tmp/r.xml"; fail "run: text not escaped"; }
 tok=$(sed -n 's/^csim replay //p' "$tmp/r.xml" | head -1)
 [ -n "$tok" ] || fail "run: no replay token"
 set +e

@@ -1604,20 +1604,6 @@ static void test_stop_from_worker_asserts(void **state)
     teardown_all();
 }
 
-static size_t alloc_budget;
-static void *failing_alloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    if (alloc_budget == 0)
-        return NULL;
-    alloc_budget--;
-    return realloc(p, n);
-}
-
 static void test_allocation_failure_in_new(void **state)
 {
     sim_world_t *w = new_world();
@@ -1628,10 +1614,9 @@ static void test_allocation_failure_in_new(void **state)
     for (size_t budget = 0; budget < 200; budget++) {
         ctr_container_t *c = NULL;
         int rc;
-        alloc_budget = budget;
-        ctr_set_allocator(failing_alloc, NULL);
+        sim_alloc_fail_nth(budget + 1);
         rc = ctr_container_new(w, &s.def, &c);
-        ctr_set_allocator(NULL, NULL);
+        sim_alloc_fail_nth(0);
         if (rc == 0) {
             ctr_container_free(c);
             break;

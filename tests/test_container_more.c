@@ -31,7 +31,7 @@ static void make_container(void)
 
 static void teardown_all(void)
 {
-    ctr_set_allocator(NULL, NULL);
+    sim_alloc_fail_nth(0);
     if (getenv("CTR_DUMP"))
         dump_trace(tc.w);
     ctr_container_free(tc.c);
@@ -54,28 +54,12 @@ static ctr_extension_t *ext(const char *name)
     return e;
 }
 
-/* An allocator that fails once `budget` allocations succeeded. */
-static long budget = -1;
-static long allocations;
-
-static void *budget_alloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    if (budget >= 0 && allocations >= budget)
-        return NULL;
-    allocations++;
-    return realloc(p, n);
-}
-
+/* The allocation after the next n (of sim's one allocator, which the
+ * container's go through) fails, once: later ones succeed, so the failure
+ * path itself can allocate its MemoryError. */
 static void fail_after(long n)
 {
-    budget = n;
-    allocations = 0;
-    ctr_set_allocator(budget_alloc, NULL);
+    sim_alloc_fail_nth((unsigned long)n + 1);
 }
 
 /* ---------------------------------------------------------------- codes */
@@ -292,7 +276,7 @@ static int body_spawn_oom(sim_world_t *w, void *arg)
     fail_after(0);
     record(0, ctr_spawn_worker(tc.c, ext("ham"), "", NULL, NULL, &tc.ctx));
     tc.rc[1] = tc.ctx == NULL;
-    ctr_set_allocator(NULL, NULL);
+    sim_alloc_fail_nth(0);
     /* memory is back: the next spawn works, numbered as the first */
     record(2, ctr_spawn_worker(tc.c, ext("ham"), "", NULL, NULL, &tc.ctx));
     return 0;
@@ -335,13 +319,68 @@ static void test_managed_thread_out_of_memory_is_plain(void **state)
     make_container();
     fail_after(0);
     rc = ctr_spawn_managed_thread(tc.c, x_noop_thread, NULL, "job", &t);
-    ctr_set_allocator(NULL, NULL);
+    sim_alloc_fail_nth(0);
     assert_int_equal(rc, SIM_ENOMEM);
     assert_null(t);
     assert_null(sim_error_pending(tc.w));
     assert_int_equal(ctr_container_managed_count(tc.c), 0);
     assert_int_equal(sim_thread_count(tc.w), 0);
     assert_int_equal(count(tc.w, "managed", NULL, NULL), 0);
+    teardown_all();
+}
+
+static int x_ran;
+
+static int x_count_thread(sim_world_t *w, void *arg)
+{
+    (void)w;
+    (void)arg;
+    x_ran++;
+    return 0;
+}
+
+/* Each allocation of spawn_managed_thread failing in turn, over many
+ * spawns with names of every length (so the world's arena runs out at
+ * varying points): a failure leaves nothing tracked and nothing that runs
+ * (a thread spawned but not linked would run outside the container's
+ * reach). */
+static void test_managed_thread_each_allocation_failing_runs_nothing(void **state)
+{
+    int spawned = 0, failed = 0;
+
+    (void)state;
+    setup_svc();
+    make_container();
+    x_ran = 0;
+    for (int i = 0; i < 400; i++) {
+        /* names of every length shift where the arena's chunks end */
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", i % 60 + 1,
+                 "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj");
+        for (unsigned long n = 1;; n++) {
+            sim_thread_t *t = (sim_thread_t *)&t;
+            unsigned long f0 = sim_alloc_failures();
+            int rc;
+
+            sim_alloc_fail_nth(n);
+            rc = ctr_spawn_managed_thread(tc.c, x_count_thread, NULL, name, &t);
+            sim_alloc_fail_nth(0);
+            if (rc == 0) {
+                assert_non_null(t);
+                spawned++;
+                if (sim_alloc_failures() == f0)
+                    break;
+                continue;
+            }
+            assert_int_equal(rc, SIM_ENOMEM);
+            assert_null(t);
+            failed++;
+            assert_int_equal(ctr_container_managed_count(tc.c), (size_t)spawned);
+        }
+    }
+    assert_int_equal(sim_run(tc.w), SIM_OK);
+    assert_int_equal(x_ran, spawned);
+    assert_true(failed > 0);
     teardown_all();
 }
 
@@ -356,7 +395,7 @@ static int body_sequence_oom(sim_world_t *w, void *arg)
     fail_after((long)(intptr_t)arg);
     rc = ctr_container_start(tc.c);
     if (rc < 0) {
-        ctr_set_allocator(NULL, NULL);
+        sim_alloc_fail_nth(0);
         record(0, rc);
         /* what a failed start leaves behind, killed */
         return record(3, ctr_container_kill(tc.c, NULL));
@@ -368,7 +407,7 @@ static int body_sequence_oom(sim_world_t *w, void *arg)
         record(4, rc);
     }
     rc = ctr_container_stop(tc.c);
-    ctr_set_allocator(NULL, NULL);
+    sim_alloc_fail_nth(0);
     if (rc < 0) {
         record(2, rc);
         return record(3, ctr_container_kill(tc.c, NULL));
@@ -395,7 +434,7 @@ static void test_lifecycle_out_of_memory_raises_memory_error(void **state)
         make_container();
         go(tc.w, "main", body_sequence_oom, (void *)(intptr_t)n);
         rc = sim_run(tc.w);
-        ctr_set_allocator(NULL, NULL);
+        sim_alloc_fail_nth(0);
         if (rc != SIM_OK && rc != SIM_EHUNG)
             fail_msg("n=%ld: sim_run returned %d", n, rc);
         for (int i = 0; i < 6; i++) {
@@ -555,7 +594,7 @@ static void test_runner_new_out_of_memory(void **state)
     setup_svc();
     fail_after(0);
     assert_int_equal(ctr_runner_new(tc.w, &r), SIM_ENOMEM);
-    ctr_set_allocator(NULL, NULL);
+    sim_alloc_fail_nth(0);
     assert_null(r);
     teardown_all();
 }
@@ -618,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_method_failing_without_raising_is_system_error),
         cmocka_unit_test(test_spawn_worker_out_of_memory_raises_memory_error),
         cmocka_unit_test(test_managed_thread_out_of_memory_is_plain),
+        cmocka_unit_test(test_managed_thread_each_allocation_failing_runs_nothing),
         cmocka_unit_test(test_lifecycle_out_of_memory_raises_memory_error),
         cmocka_unit_test(test_collector_providers_are_a_set),
         cmocka_unit_test(test_worker_and_extension_accessors),

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scn.h"
@@ -290,6 +291,266 @@ static void test_unterminated_string(void **s)
     ERR(SVC "actor a: mark x \"open\n", "t.scn:4:17: error: unterminated string");
     ERR(SVC "actor a: mark x \"bad \\q\"\n",
         "t.scn:4:22: error: unknown escape '\\q' in string");
+}
+
+/* Parse text into d; the return code. */
+static int parse_diag(const char *text, size_t len, scn_diag_t *d)
+{
+    scn_model_t *m = NULL;
+    memset(d, 0, sizeof(*d));
+    int rc = scn_parse("t.scn", text, len, &m, d);
+    scn_model_free(m);
+    return rc;
+}
+
+static void test_nul_byte_at_its_column(void **s)
+{
+    (void)s;
+    static const char text[] = "scenario \"ab\0cd\"\n";
+    scn_diag_t d;
+    assert_int_equal(parse_diag(text, sizeof(text) - 1, &d), SCN_ESYNTAX);
+    assert_int_equal(d.line, 1);
+    assert_int_equal(d.col, 13);
+    assert_string_equal(d.message, "NUL byte in scenario file");
+    assert_string_equal(d.line_text, "scenario \"ab"); /* up to the NUL */
+    assert_int_equal(d.caret, 12);
+}
+
+static void test_invalid_utf8(void **s)
+{
+    (void)s;
+#define BAD(bytes, col, byte)                                                  \
+    ERR("scenario \"x" bytes "\"\n" SVC ACT EXP,                              \
+        "t.scn:1:" #col ": error: invalid UTF-8 (byte 0x" byte                 \
+        "); scenario files are UTF-8 text")
+    BAD("\xff", 12, "ff");
+    BAD("\x80", 12, "80");             /* a lone continuation byte */
+    BAD("\xc0\xaf", 12, "c0");         /* overlong '/' */
+    BAD("\xc1\xbf", 12, "c1");
+    BAD("\xe0\x80\xaf", 12, "e0");     /* overlong, 3 bytes */
+    BAD("\xf0\x80\x80\xaf", 12, "f0"); /* overlong, 4 bytes */
+    BAD("\xed\xa0\x80", 12, "ed");     /* U+D800, a surrogate */
+    BAD("\xed\xbf\xbf", 12, "ed");     /* U+DFFF */
+    BAD("\xf4\x90\x80\x80", 12, "f4"); /* above U+10FFFF */
+    BAD("\xf5\x80\x80\x80", 12, "f5");
+    BAD("ok\xe2\x82", 14, "e2");       /* truncated by the quote */
+    BAD("\xc3", 12, "c3");
+#undef BAD
+    /* truncated by the end of the file, and in a comment */
+    ERR(SVC ACT EXP "# \xe2\x82", "t.scn:7:3: error: invalid UTF-8 (byte "
+                                  "0xe2); scenario files are UTF-8 text");
+    /* a byte order mark is skipped; columns count from after it */
+    ERR("\xef\xbb\xbf" SVC "actor a: strat\n" EXP,
+        "t.scn:4:10: error: unknown step 'strat'; did you mean 'start'?");
+    /* well-formed: 2, 3 and 4 bytes, U+D7FF, U+E000, U+10FFFF */
+    ERR("scenario \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e \xed\x9f\xbf "
+        "\xee\x80\x80 \xf4\x8f\xbf\xbf\"\n" SVC ACT EXP,
+        "");
+}
+
+static void test_long_line_window(void **s)
+{
+    (void)s;
+    size_t n = 100000;
+    char *text = malloc(n + 200);
+    assert_non_null(text);
+    int k = snprintf(text, 200, "scenario \"");
+    memset(text + k, 'a', n);
+    snprintf(text + k + n, 200, "\" junk\n" SVC ACT EXP);
+    scn_diag_t d;
+    assert_int_equal(parse_diag(text, strlen(text), &d), SCN_ESYNTAX);
+    free(text);
+    assert_int_equal(d.line, 1);
+    assert_int_equal(d.col, k + (int)n + 3);
+    assert_string_equal(d.message, "unexpected 'junk' at end of line");
+    /* "..." then 60 bytes before the column, the rest of the line */
+    assert_memory_equal(d.line_text, "...aaa", 6);
+    assert_true(strlen(d.line_text) < 140);
+    assert_string_equal(d.line_text + d.caret, "junk");
+    assert_string_equal(d.line_text + strlen(d.line_text) - 6, "\" junk");
+}
+
+static void test_nesting_limits(void **s)
+{
+    (void)s;
+    char text[8192], blocks[1024];
+    size_t o = 0;
+    for (int i = 0; i < 33; i++)
+        o += (size_t)snprintf(blocks + o, sizeof(blocks) - o, "repeat 1: ");
+    snprintf(text, sizeof(text), SVC "actor a: %smark x\n" EXP, blocks);
+    ERR(text, "t.scn:4:330: error: blocks nested too deep (more than 32 "
+              "nested spawn, every and repeat steps)");
+    blocks[o - 10] = '\0'; /* 32 blocks: fine */
+    snprintf(text, sizeof(text), SVC "actor a: %smark x\n" EXP, blocks);
+    ERR(text, "");
+    /* blocks opened on one line close with its indented lines */
+    snprintf(text, sizeof(text),
+             SVC "actor a:\n  %smark x\n  %smark y\n" EXP, blocks, blocks);
+    ERR(text, "");
+    /* indentation: 201 levels of step lines */
+    char *deep = malloc(201 * 203 + 256);
+    assert_non_null(deep);
+    o = (size_t)sprintf(deep, SVC "actor a:\n");
+    for (int i = 0; i < 201; i++)
+        o += (size_t)sprintf(deep + o, "%*smark x\n", i + 2, "");
+    sprintf(deep + o, EXP);
+    ERR(deep, "t.scn:204:202: error: indentation nested too deep (more than "
+              "200 levels)");
+    /* sub-extensions: 32 inside one another bind, a 33rd is an error */
+    o = (size_t)sprintf(deep, "service svc\n  dependency db\n");
+    for (int i = 0; i < 33; i++)
+        o += (size_t)sprintf(deep + o, "%*sextension e%d\n", i + 4, "", i);
+    sprintf(deep + o, ACT EXP);
+    ERR(deep, "t.scn:35:37: error: extensions nested too deep (more than 32 "
+              "sub-extensions inside one another)");
+    char *cut = strstr(deep, "\n                                    extension e32");
+    assert_non_null(cut);
+    sprintf(cut + 1, ACT EXP);
+    ERR(deep, "");
+    free(deep);
+}
+
+static void test_zero_counts(void **s)
+{
+    (void)s;
+    ERR(SVC "actor a: repeat 0: mark x\n" EXP,
+        "t.scn:4:17: error: repeat count must be at least 1 (a 'repeat 0' "
+        "block would never run)");
+    ERR(SVC ACT "expect\n  at least 0 mark m\n",
+        "t.scn:6:12: error: 'at least 0' always holds (a count of 0 is only "
+        "meaningful as 'exactly 0' or 'at most 0', i.e. never)");
+    ERR("service svc max_workers=0\n  method m: return\n" ACT EXP,
+        "t.scn:1:25: error: max_workers must be at least 1");
+    ERR("limit steps 0\n" SVC ACT EXP,
+        "t.scn:1:13: error: step limit must be positive");
+    ERR(SVC "actor a: wait go timeout 0ms\n" EXP,
+        "t.scn:4:26: error: duration must be positive: '0ms'");
+    ERR("service svc\n  entrypoint t timer=0s\n  method t: return\n" ACT EXP,
+        "t.scn:2:22: error: duration must be positive: '0s'");
+    /* zero where it means something */
+    ERR(SVC "actor a at 0: sleep 0; sleep 0s; start\n"
+            "expect\n  exactly 0 mark nothing\n  at most 0 mark m\n",
+        "");
+}
+
+static void test_actor_without_steps(void **s)
+{
+    (void)s;
+    ERR(SVC "actor main:\n" EXP,
+        "t.scn:4:7: error: actor 'main' has no steps (give it at least one, "
+        "e.g. 'actor main: start')");
+    ERR(SVC "actor main at 5ms:   # nothing\n\n" EXP,
+        "t.scn:4:7: error: actor 'main' has no steps (give it at least one, "
+        "e.g. 'actor main: start')");
+}
+
+/* The warnings a parse of text leaves in the model, one per line. */
+static const char *warnings_of(const char *text, char *buf, size_t n)
+{
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(scn_parse("t.scn", text, strlen(text), &m, &d), 0);
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < m->n_warnings && o < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, "%d:%d: %s\n",
+                              m->warnings[i].line, m->warnings[i].col,
+                              m->warnings[i].message);
+    scn_model_free(m);
+    return buf;
+}
+
+static void test_never_matching_warning(void **s)
+{
+    (void)s;
+    char b[2048];
+    assert_string_equal(
+        warnings_of(SVC ACT "expect\n  exactly 1 mark nosuch\n  final alive\n",
+                    b, sizeof(b)),
+        "6:18: 'mark nosuch' can never match in this scenario (no step marks "
+        "'nosuch')\n");
+    assert_string_equal(
+        warnings_of("service svc\n  entrypoint rpc\n  method rpc: return\n"
+                    "actor a: start\nexpect\n  never crash\n  reply rpc\n"
+                    "  never host runner\n  step b.start\n  mark\n",
+                    b, sizeof(b)),
+        "6:9: 'crash' can never match in this scenario (no step crashes)\n"
+        "7:9: 'reply rpc' can never match in this scenario (no tcp entrypoint "
+        "has that name)\n"
+        "8:14: 'host runner' can never match in this scenario (no actor runs "
+        "'host')\n"
+        "9:8: 'step b.start' can never match in this scenario (no actor is "
+        "called 'b')\n"
+        "10:3: 'mark' can never match in this scenario (no step marks "
+        "anything)\n");
+    /* hooks the container never calls, a method no entrypoint runs */
+    assert_string_equal(
+        warnings_of("service svc\n  dependency db\n  entrypoint rpc method=m\n"
+                    "  method m: return\n  method orphan: return\n"
+                    "actor a: start\nexpect\n  call rpc.get_dependency\n"
+                    "  never ret rpc.handle_result\n  call svc.orphan\n"
+                    "  call db.worker_result\n  call rpc.worker_setup\n"
+                    "  call svc.m\n  call db.get_dependency\n",
+                    b, sizeof(b)),
+        "8:8: 'call rpc.get_dependency' can never match in this scenario "
+        "('rpc' is not a dependency: only dependencies get "
+        "'get_dependency')\n"
+        "9:13: 'ret rpc.handle_result' can never match in this scenario (no "
+        "entrypoint 'rpc' has a handle_result hook)\n"
+        "10:8: 'call svc.orphan' can never match in this scenario (no "
+        "entrypoint of 'svc' runs method 'orphan')\n");
+    /* what might match: globs, a mark from a method, '$' names, catch */
+    assert_string_equal(
+        warnings_of(SVC "actor a: start; mark \"m-$args\"; raise Boom catch *\n"
+                        "expect\n  mark rp*\n  mark caught\n  step a.*\n"
+                        "  never step *.kill\n",
+                    b, sizeof(b)),
+        "");
+    assert_string_equal(
+        warnings_of(SVC "actor a: start; yield catch *\nexpect\n  mark m\n"
+                        "  mark caught\n",
+                    b, sizeof(b)),
+        "");
+}
+
+/* The HUNG summary of a run of text (fifo). */
+static void why_of(const char *text, char *buf, size_t n)
+{
+    scn_model_t *m = NULL;
+    scn_diag_t d;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(scn_parse("t.scn", text, strlen(text), &m, &d), 0);
+    scn_result_t *r = NULL;
+    assert_int_equal(scn_run(m, NULL, &r), 0);
+    scn_verdict_t v;
+    assert_int_equal(scn_check(m, r, &v), 0);
+    assert_int_equal(v.kind, SCN_HUNG);
+    snprintf(buf, n, "%s", v.why);
+    scn_verdict_free(&v);
+    scn_result_free(r);
+    scn_model_free(m);
+}
+
+static void test_livelock_names_spinning_threads(void **s)
+{
+    (void)s;
+    char b[512];
+    why_of("limit steps 1000\nevent never\n" SVC
+           "actor idle: wait never\nactor a: repeat 1000000: yield\n"
+           "actor b: repeat 1000000: mark b\n" EXP,
+           b, sizeof(b));
+    assert_string_equal(b, "livelock: step limit reached (1000 switches) at "
+                           "0; spinning in the last 100 switches: thread 2 a "
+                           "(50), thread 3 b (50)");
+    why_of("limit time 10ms\n" SVC "actor t: every 1ms: mark t\n" EXP, b,
+           sizeof(b));
+    assert_string_equal(b, "livelock: time limit reached (10ms of virtual "
+                           "time) at step 11; spinning in the last 11 "
+                           "switches: thread 1 t (11)");
+    why_of("event never\n" SVC "actor w: wait never\n" EXP, b, sizeof(b));
+    assert_string_equal(b, "1 thread(s) blocked at 0 (step 1), nothing can "
+                        "wake them");
 }
 
 static void test_indentation(void **s)
@@ -992,6 +1253,14 @@ int main(void)
         cmocka_unit_test(test_undefined_thread),
         cmocka_unit_test(test_bad_durations),
         cmocka_unit_test(test_unterminated_string),
+        cmocka_unit_test(test_nul_byte_at_its_column),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_long_line_window),
+        cmocka_unit_test(test_nesting_limits),
+        cmocka_unit_test(test_zero_counts),
+        cmocka_unit_test(test_actor_without_steps),
+        cmocka_unit_test(test_never_matching_warning),
+        cmocka_unit_test(test_livelock_names_spinning_threads),
         cmocka_unit_test(test_indentation),
         cmocka_unit_test(test_hooks),
         cmocka_unit_test(test_unknown_step),
