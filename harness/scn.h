@@ -44,6 +44,13 @@ typedef struct scn_arena {
 } scn_arena_t;
 
 void *scn_arena_alloc(scn_arena_t *a, size_t n); /* zeroed; NULL on OOM */
+/* The array v of n elements of elem bytes, with room for one more: v
+ * itself while n < *cap, else a copy in a block twice as large (initial
+ * elements at first) and *cap updated.  NULL, with v and *cap untouched,
+ * when out of memory.  The old block stays in the arena until it is
+ * freed; doubling keeps that to the size of the final array. */
+void *scn_arena_grow(scn_arena_t *a, void *v, size_t n, size_t *cap,
+                     size_t elem, size_t initial);
 char *scn_arena_strndup(scn_arena_t *a, const char *s, size_t n);
 char *scn_arena_strdup(scn_arena_t *a, const char *s);
 void scn_arena_free(scn_arena_t *a);

@@ -2,6 +2,7 @@
  * scn_arena.c - the bump allocator a model lives in: everything the parser
  * builds is freed at once with the model, so error paths never leak.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,23 @@ void *scn_arena_alloc(scn_arena_t *a, size_t n)
     c->used += n;
     memset(p, 0, n);
     return p;
+}
+
+void *scn_arena_grow(scn_arena_t *a, void *v, size_t n, size_t *cap,
+                     size_t elem, size_t initial)
+{
+    if (n < *cap)
+        return v;
+    size_t nc = *cap ? *cap * 2 : initial;
+    if (nc < *cap || nc > SIZE_MAX / elem)
+        return NULL;
+    void *nv = scn_arena_alloc(a, nc * elem);
+    if (!nv)
+        return NULL;
+    if (n)
+        memcpy(nv, v, n * elem);
+    *cap = nc;
+    return nv;
 }
 
 char *scn_arena_strndup(scn_arena_t *a, const char *s, size_t n)

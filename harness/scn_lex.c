@@ -146,16 +146,10 @@ int scn__set_add(scn_arena_t *a, scn__strset_t *s, const char *x)
         for (size_t i = 0; i < s->n; i++)
             s->slot[set_slot(s, s->v[i])] = i + 1;
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        const char **nv = scn_arena_alloc(a, cap * sizeof(*nv));
-        if (!nv)
-            return SCN_ENOMEM;
-        if (s->n)
-            memcpy(nv, s->v, s->n * sizeof(*nv));
-        s->v = nv;
-        s->cap = cap;
-    }
+    const char **nv = scn_arena_grow(a, s->v, s->n, &s->cap, sizeof(*nv), 16);
+    if (!nv)
+        return SCN_ENOMEM;
+    s->v = nv;
     s->v[s->n++] = x;
     s->slot[set_slot(s, x)] = s->n;
     return 0;
@@ -185,16 +179,11 @@ typedef struct lexer {
 
 static int push(lexer_t *lx, scn_tok_kind_t kind, const char *text, int col)
 {
-    if (lx->n == lx->cap) {
-        size_t cap = lx->cap ? lx->cap * 2 : 16;
-        scn_tok_t *t = scn_arena_alloc(lx->a, cap * sizeof(*t));
-        if (!t)
-            return SCN_ENOMEM;
-        if (lx->n)
-            memcpy(t, lx->toks, lx->n * sizeof(*t));
-        lx->toks = t;
-        lx->cap = cap;
-    }
+    scn_tok_t *t = scn_arena_grow(lx->a, lx->toks, lx->n, &lx->cap,
+                                  sizeof(*t), 16);
+    if (!t)
+        return SCN_ENOMEM;
+    lx->toks = t;
     lx->toks[lx->n].kind = kind;
     lx->toks[lx->n].text = text;
     lx->toks[lx->n].col = col;
@@ -456,16 +445,11 @@ int scn__lex(scn_arena_t *a, const char *path, const char *text, size_t len,
         if (rc < 0)
             return rc;
         if (!blank) {
-            if (count == cap) {
-                size_t nc = cap ? cap * 2 : 64;
-                scn_line_t *nl = scn_arena_alloc(a, nc * sizeof(*nl));
-                if (!nl)
-                    return SCN_ENOMEM;
-                if (count)
-                    memcpy(nl, ls, count * sizeof(*nl));
-                ls = nl;
-                cap = nc;
-            }
+            scn_line_t *nl = scn_arena_grow(a, ls, count, &cap,
+                                            sizeof(*nl), 64);
+            if (!nl)
+                return SCN_ENOMEM;
+            ls = nl;
             ls[count++] = line;
         }
         pos = e + 1;

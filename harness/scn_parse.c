@@ -1530,17 +1530,12 @@ static int parse_variant(parser_t *p)
                                   "%s)%s",
                            vt->text, st->text, known,
                            scn__hint(h, sizeof(h), vt->text, names));
-        if (p->m->n_switches == cap) {
-            size_t nc = cap ? cap * 2 : 4;
-            scn_switch_set_t *ns = scn_arena_alloc(p->a, nc * sizeof(*ns));
-            if (!ns)
-                return SCN_ENOMEM;
-            if (p->m->n_switches)
-                memcpy(ns, p->m->switches,
-                       p->m->n_switches * sizeof(*ns));
-            p->m->switches = ns;
-            cap = nc;
-        }
+        scn_switch_set_t *ns = scn_arena_grow(p->a, p->m->switches,
+                                              p->m->n_switches, &cap,
+                                              sizeof(*ns), 4);
+        if (!ns)
+            return SCN_ENOMEM;
+        p->m->switches = ns;
         scn_switch_set_t *set = &p->m->switches[p->m->n_switches++];
         set->name = ctr_switch_name((size_t)sw);
         set->value = vt->text;
@@ -1651,16 +1646,11 @@ static int parse_top(parser_t *p, size_t li)
                            "GreenletExit is the kill condition and cannot be "
                            "named");
         TRY(expect_eol(p));
-        if (m->n_errors == p->errors_cap) {
-            size_t cap = p->errors_cap ? p->errors_cap * 2 : 8;
-            scn_named_error_t *na = scn_arena_alloc(p->a, cap * sizeof(*na));
-            if (!na)
-                return SCN_ENOMEM;
-            if (m->n_errors)
-                memcpy(na, m->errors, m->n_errors * sizeof(*na));
-            m->errors = na;
-            p->errors_cap = cap;
-        }
+        scn_named_error_t *na = scn_arena_grow(p->a, m->errors, m->n_errors,
+                                               &p->errors_cap, sizeof(*na), 8);
+        if (!na)
+            return SCN_ENOMEM;
+        m->errors = na;
         m->errors[m->n_errors++] = ne;
         return no_children(p, li, "'error'");
     }

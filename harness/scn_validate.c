@@ -426,17 +426,11 @@ static int check_repeats(vctx_t *v, const scn_service_t *svc, scn_ext_t *e,
             e->repeat_of = o;
             continue;
         }
-        if (seen->n == seen->cap) {
-            size_t cap = seen->cap ? seen->cap * 2 : 16;
-            const scn_ext_t **nv = scn_arena_alloc(&v->m->arena,
-                                                   cap * sizeof(*nv));
-            if (!nv)
-                return SCN_ENOMEM;
-            if (seen->n)
-                memcpy(nv, seen->v, seen->n * sizeof(*nv));
-            seen->v = nv;
-            seen->cap = cap;
-        }
+        const scn_ext_t **nv = scn_arena_grow(&v->m->arena, seen->v, seen->n,
+                                              &seen->cap, sizeof(*nv), 16);
+        if (!nv)
+            return SCN_ENOMEM;
+        seen->v = nv;
         seen->v[seen->n++] = e;
         TRY(scn__set_add(&v->m->arena, &seen->names, e->name));
         TRY(check_repeats(v, svc, e->subs, seen));
