@@ -247,11 +247,8 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
 
     /* Parse everything first: a scenario error means nothing runs. */
     scn_model_t **models = sim_calloc(files.n, sizeof(*models));
-    unsigned char *emitted = sim_calloc(files.n, 1); /* views written */
-    if (!models || !emitted ||
-        (junit && scn_junit_run_init(&ju, files.v, files.n) < 0)) {
+    if (!models || (junit && scn_junit_run_init(&ju, files.v, files.n) < 0)) {
         sim_free(models);
-        sim_free(emitted);
         goto oom;
     }
     size_t bad = 0;
@@ -308,7 +305,6 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
                 if (views.trace_out || views.html) {
                     scn_view_t sv;
                     scn_view_init(&sv, files.v[i], models[i], r, &v);
-                    emitted[i] = 1;
                     if (scn_view_emit(&views, &sv, rp->err) < 0)
                         status = 2;
                 }
@@ -336,11 +332,9 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
         if (junit)
             unlink(junit);
         for (size_t i = 0; i < files.n; i++)
-            if (emitted[i])
-                scn_view_unemit(&views, files.v[i]);
+            scn_view_unemit(&views, files.v[i]);
         status = 2;
     }
-    sim_free(emitted);
     scn_junit_free(&ju);
     for (size_t i = 0; i < files.n; i++)
         scn_model_free(models[i]);
@@ -349,7 +343,14 @@ static int cmd_run(scn_reporter_t *rp, int argc, char **argv)
     paths_free(&files);
     fflush(rp->out);
     return status;
-oom: /* scn_main says "out of memory" */
+oom: /* scn_main says "out of memory"; the rule above holds here too */
+    if (junit)
+        unlink(junit);
+    for (size_t i = 0; i < files.n; i++)
+        scn_view_unemit(&views, files.v[i]);
+    if (files.n == 0) /* no DIR/ known yet: a plain file name is removed */
+        scn_view_unemit(&views, "");
+    scn_junit_free(&ju);
     paths_free(&args);
     paths_free(&files);
     return 2;

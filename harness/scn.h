@@ -343,6 +343,10 @@ typedef struct scn_blocked {
     char *waiting_on;
 } scn_blocked_t;
 
+/* How many blocked threads a HUNG verdict lists (its details, --json's
+ * "blocked"); the rest are one "... and N more" line / "blocked_more". */
+enum { SCN_BLOCKED_SHOWN = 20 };
+
 typedef struct scn_opres {
     const scn_actor_t *actor;
     scn_step_kind_t op;

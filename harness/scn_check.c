@@ -492,13 +492,20 @@ enum { SPIN_WINDOW = 100, SPIN_SHOWN = 4 };
 /* The HUNG summary of a run that hit a limit: which limit, and the threads
  * that kept running up to it, i.e. those resumed in the last SPIN_WINDOW
  * switches (the trace's `run` events), most switches first, then by id.
- * It depends only on the trace, so it is the same on every replay. */
+ * At the time limit a thread counts only when it was resumed at three or
+ * more virtual times in the window (it kept waking as the clock advanced):
+ * one long sleep past the limit, or threads that all ran at one instant
+ * and then waited, is not spinning, and the summary names the threads
+ * still alive instead.  It depends only on the trace, so it is the same on
+ * every replay. */
 static void livelock_why(sbuf_t *b, const scn_model_t *m,
                          const scn_result_t *r, const char *at)
 {
     uint64_t steps = m->step_limit ? m->step_limit : 1000000;
+    int step_limit = r->end_steps >= steps;
     struct spin {
-        unsigned id, runs;
+        unsigned id, runs, times;
+        sim_time_t last;
     } spin[SPIN_WINDOW];
     size_t n = 0, window = 0;
     for (size_t i = r->n_events; i-- > 0 && window < SPIN_WINDOW;) {
@@ -510,8 +517,19 @@ static void livelock_why(sbuf_t *b, const scn_model_t *m,
         while (k < n && spin[k].id != e->thread)
             k++;
         if (k == n)
-            spin[n++] = (struct spin){e->thread, 0};
+            spin[n++] = (struct spin){e->thread, 0, 0, e->time};
         spin[k].runs++;
+        /* backwards, so a thread's times only decrease: a change is new */
+        if (spin[k].runs == 1 || e->time != spin[k].last)
+            spin[k].times++;
+        spin[k].last = e->time;
+    }
+    if (!step_limit) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (spin[i].times >= 3)
+                spin[kept++] = spin[i];
+        n = kept;
     }
     for (size_t i = 1; i < n; i++) /* insertion sort: n <= SPIN_WINDOW */
         for (size_t k = i; k > 0 &&
@@ -523,22 +541,34 @@ static void livelock_why(sbuf_t *b, const scn_model_t *m,
             spin[k] = spin[k - 1];
             spin[k - 1] = tmp;
         }
-    if (r->end_steps >= steps)
-        sb_printf(b, "livelock: step limit reached (%llu switches) at %s",
-                  (unsigned long long)steps, at);
+    if (step_limit)
+        sb_printf(b, "livelock: step limit reached (%llu switch%s) at %s",
+                  (unsigned long long)steps, steps == 1 ? "" : "es", at);
     else {
         char lim[32];
         scn_format_time(m->time_limit ? m->time_limit : SIM_S(3600), lim,
                         sizeof(lim));
-        sb_printf(b, "livelock: time limit reached (%s of virtual time) at "
-                     "step %llu",
-                  lim, (unsigned long long)r->end_steps);
+        sb_printf(b, "%stime limit reached (%s of virtual time) at step %llu",
+                  n ? "livelock: " : "", lim,
+                  (unsigned long long)r->end_steps);
+        if (n == 0) {
+            /* Nothing spun: the clock jumped past the limit to the next
+             * wake-up.  Who is left is what to look at. */
+            sb_printf(b, "; no thread kept switching");
+            for (size_t i = 0; i < r->n_blocked && i < SPIN_SHOWN; i++)
+                sb_printf(b, "%s thread %u %s", i ? "," : "; still alive:",
+                          r->blocked[i].id, r->blocked[i].name);
+            if (r->n_blocked > SPIN_SHOWN)
+                sb_printf(b, " and %zu more", r->n_blocked - SPIN_SHOWN);
+            return;
+        }
     }
     if (n == 0) {
         sb_printf(b, "; no thread ran");
         return;
     }
-    sb_printf(b, "; spinning in the last %zu switches:", window);
+    sb_printf(b, "; spinning in the last %zu switch%s:", window,
+              window == 1 ? "" : "es");
     for (size_t i = 0; i < n && i < SPIN_SHOWN; i++) {
         const char *name = spin[i].id < r->n_thread_names &&
                                    r->thread_names[spin[i].id]
@@ -600,9 +630,15 @@ int scn_check(const scn_model_t *m, const scn_result_t *r, scn_verdict_t *v)
             sb_printf(&c.why, "%zu thread(s) blocked at %s (step %llu), "
                               "nothing can wake them",
                       r->n_blocked, t, (unsigned long long)r->end_steps);
-        for (size_t i = 0; i < r->n_blocked; i++)
+        /* Capped: a 30000-thread deadlock is not read line by line, and the
+         * first few (spawn order) show the shape. */
+        for (size_t i = 0; i < r->n_blocked && i < SCN_BLOCKED_SHOWN; i++)
             detail(&c, "thread %u %s: %s", r->blocked[i].id, r->blocked[i].name,
                    r->blocked[i].waiting_on);
+        if (r->n_blocked > SCN_BLOCKED_SHOWN)
+            detail(&c, "... and %zu more blocked thread%s",
+                   r->n_blocked - SCN_BLOCKED_SHOWN,
+                   r->n_blocked - SCN_BLOCKED_SHOWN == 1 ? "" : "s");
     } else {
         v->kind = v->failed ? SCN_FAIL : SCN_PASS;
         if (r->run_rc == SIM_ECRASH) {

@@ -176,7 +176,11 @@ static void describe_failure(const scn_model_t *m, const xp_exec_t *e,
         snprintf(exp, n_exp, "%s:%d: %s", m->path, v->failed->pos.line,
                  v->failed->text);
     } else {
-        snprintf(exp, n_exp, "%s: hung", m->path);
+        /* No expectation to name: a hang, or a FAIL of the run itself (a
+         * green thread's stack overflow), which `csim run` words as
+         * "run" -- calling it hung would send the reader after a deadlock. */
+        snprintf(exp, n_exp, "%s: %s", m->path,
+                 v->kind == SCN_HUNG ? "hung" : "run");
     }
     snprintf(why, n_why, "%s", v->why ? v->why : "");
 }

@@ -200,9 +200,12 @@ static int parse_opts(int argc, char **argv, cli_t *c, int worker)
                             !strcmp(a, "--pct-k")))) {
                 if (scn_parse_u64(v, &u) < 0)
                     return usage(usage_explore, "bad number '%s'", v);
-                if (!strcmp(a, "--runs"))
+                if (!strcmp(a, "--runs")) {
+                    /* zero runs would pass having checked nothing */
+                    if (u < 1)
+                        return usage(usage_explore, "--runs must be >= 1, not %s", v);
                     c->o.runs = u;
-                else if (!strcmp(a, "--seed"))
+                } else if (!strcmp(a, "--seed"))
                     c->o.seed = u;
                 else if (!strcmp(a, "--depth")) {
                     if (u < 1 || u > XP_PCT_MAX_DEPTH)
@@ -797,6 +800,18 @@ int xp_default_jobs(void)
     return (int)n;
 }
 
+/* The out-of-memory rule (README, exit codes): no output file named on
+ * the command line is left, not even an older one of the same name, which
+ * a reader would take for this run's. */
+static void drop_outputs(const cli_t *c)
+{
+    if (c->o.out)
+        unlink(c->o.out);
+    if (c->junit)
+        unlink(c->junit);
+    scn_view_unemit(&c->views, c->file);
+}
+
 int scn_cmd_explore(int argc, char **argv)
 {
     unsigned long failures0 = sim_alloc_failures();
@@ -817,8 +832,8 @@ int scn_cmd_explore(int argc, char **argv)
     size_t nb;
     scn_model_t *m;
     if (load("explore", c.file, &bytes, &nb, &m)) {
-        if (c.junit && sim_alloc_failures() != failures0)
-            unlink(c.junit); /* out of memory: no report, not an old one */
+        if (sim_alloc_failures() != failures0)
+            drop_outputs(&c);
         else if (c.junit && scn_junit_explore(c.junit, c.file, c.file, 1, NULL, 2,
                                          0) < 0)
             fprintf(stderr, "csim: cannot write %s: %s\n", c.junit,
@@ -868,8 +883,8 @@ int scn_cmd_explore(int argc, char **argv)
     rc = workers ? explore_workers(&cx, &exhausted)
                  : explore_inproc(&cx, &verify_bad, &exhausted);
     if (rc == 2) {
-        if (c.junit && sim_alloc_failures() != failures0)
-            unlink(c.junit); /* out of memory: no report, not an old one */
+        if (sim_alloc_failures() != failures0)
+            drop_outputs(&c);
         else if (c.junit && scn_junit_explore(c.junit, c.file, c.file, 0, &cx.tot, 2,
                                          now_s() - t0) < 0)
             fprintf(stderr, "csim: cannot write %s: %s\n", c.junit,
@@ -940,12 +955,7 @@ int scn_cmd_explore(int argc, char **argv)
         }
     }
     if (sim_alloc_failures() != failures0) {
-        /* out of memory leaves no output file (README, exit codes) */
-        if (c.o.out)
-            unlink(c.o.out);
-        if (c.junit)
-            unlink(c.junit);
-        scn_view_unemit(&c.views, c.file);
+        drop_outputs(&c);
         status = 2;
     }
     fflush(stdout);

@@ -407,6 +407,63 @@ static size_t utf8_invalid_at(const char *str, size_t len)
     return len;
 }
 
+/* The line (len bytes, NULs included) as a diagnostic echoes it: each NUL
+ * as "\0" and each byte outside a well-formed UTF-8 sequence as "\xHH", so
+ * the whole line prints (a NUL would end it, a stray byte garble it) and a
+ * caret can sit under the escape.  *at, a byte offset into the line,
+ * becomes the offset of that byte's escape.  NULL when out of memory. */
+static char *escape_bad_bytes(scn_arena_t *a, const char *line, size_t len,
+                              size_t *at)
+{
+    char *out = scn_arena_alloc(a, len * 4 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0, at_out = 0;
+    for (size_t i = 0; i < len;) {
+        if (i == *at)
+            at_out = o;
+        unsigned char c = (unsigned char)line[i];
+        size_t n = c < 0x80                ? 1
+                   : c >= 0xc2 && c <= 0xdf ? 2
+                   : c >= 0xe0 && c <= 0xef ? 3
+                   : c >= 0xf0 && c <= 0xf4 ? 4
+                                            : 0;
+        if (c == 0) {
+            memcpy(out + o, "\\0", 2);
+            o += 2;
+            i++;
+        } else if (n && n <= len - i && utf8_invalid_at(line + i, n) == n) {
+            memcpy(out + o, line + i, n);
+            o += n;
+            i += n;
+        } else {
+            o += (size_t)snprintf(out + o, 5, "\\x%02x", c);
+            i++;
+        }
+    }
+    if (*at >= len)
+        at_out = o;
+    out[o] = '\0';
+    *at = at_out;
+    return out;
+}
+
+/* A NUL / invalid UTF-8 diagnostic at byte `at` of the line: the message
+ * names the real column, the echoed line is escape_bad_bytes'. */
+static int bad_byte_diag(scn_arena_t *a, scn_diag_t *diag, const char *path,
+                         int lineno, const char *line, size_t len, size_t at,
+                         const char *msg)
+{
+    size_t esc_at = at;
+    char *esc = escape_bad_bytes(a, line, len, &esc_at);
+    if (!esc)
+        return SCN_ENOMEM;
+    scn__diag(diag, path, lineno, (int)at + 1, "", "%s", msg);
+    if (diag)
+        diag_window(diag, esc, (int)esc_at + 1);
+    return SCN_ESYNTAX;
+}
+
 int scn__lex(scn_arena_t *a, const char *path, const char *text, size_t len,
              scn_line_t **lines, size_t *n, scn_diag_t *diag)
 {
@@ -425,20 +482,22 @@ int scn__lex(scn_arena_t *a, const char *path, const char *text, size_t len,
         if (!line.raw)
             return SCN_ENOMEM;
         /* Bytes checked before tokens, so a bad byte in a string or a
-         * comment is found too; the diagnostic shows the line up to it. */
+         * comment is found too; the diagnostic shows the whole line with
+         * the bad bytes escaped and the caret under the first one. */
         const char *nul = memchr(text + pos, '\0', e - pos);
         if (nul)
-            return scn__diag(diag, path, lineno, (int)(nul - text - pos) + 1,
-                             line.raw, "NUL byte in scenario file");
+            return bad_byte_diag(a, diag, path, lineno, text + pos, e - pos,
+                                 (size_t)(nul - text - pos),
+                                 "NUL byte in scenario file");
         size_t bad = utf8_invalid_at(text + pos, e - pos);
         if (bad < e - pos) {
-            char *upto = scn_arena_strndup(a, text + pos, bad);
-            if (!upto)
-                return SCN_ENOMEM;
-            return scn__diag(diag, path, lineno, (int)bad + 1, upto,
-                             "invalid UTF-8 (byte 0x%02x); scenario files are "
-                             "UTF-8 text",
-                             (unsigned char)text[pos + bad]);
+            char msg[96];
+            snprintf(msg, sizeof(msg),
+                     "invalid UTF-8 (byte 0x%02x); scenario files are UTF-8 "
+                     "text",
+                     (unsigned char)text[pos + bad]);
+            return bad_byte_diag(a, diag, path, lineno, text + pos, e - pos,
+                                 bad, msg);
         }
         int blank = 0;
         int rc = lex_line(&lx, lineno, text + pos, e - pos, &line, &blank);

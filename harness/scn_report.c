@@ -368,7 +368,9 @@ static void report_json(scn_reporter_t *rp, const char *path,
         fputc(']', f);
     }
     fputs(",\"blocked\":[", f);
-    for (size_t i = 0; i < r->n_blocked; i++) {
+    /* The same threads as the text's capped list; the count of the rest
+     * keeps the total known without a 30000-entry array. */
+    for (size_t i = 0; i < r->n_blocked && i < SCN_BLOCKED_SHOWN; i++) {
         if (i)
             fputc(',', f);
         fprintf(f, "{\"thread\":%u,\"name\":", r->blocked[i].id);
@@ -378,6 +380,8 @@ static void report_json(scn_reporter_t *rp, const char *path,
         fputc('}', f);
     }
     fputc(']', f);
+    if (r->n_blocked > SCN_BLOCKED_SHOWN)
+        fprintf(f, ",\"blocked_more\":%zu", r->n_blocked - SCN_BLOCKED_SHOWN);
     scn_report_sometimes_json(f, m, v);
     fputs("}\n", f);
 }

@@ -577,6 +577,11 @@ int scn_cmd_variants(int argc, char **argv)
                     return usage("bad number '%s'", v);
                 }
                 if (!strcmp(a, "--runs")) {
+                    /* zero runs would pass every cell having run nothing */
+                    if (u < 1) {
+                        strv_free(&args);
+                        return usage("--runs must be >= 1, not %s", v);
+                    }
                     o.runs = u;
                 } else if (!strcmp(a, "--seed")) {
                     o.seed = u;

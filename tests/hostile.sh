@@ -71,11 +71,30 @@ csim: 1 scenario file with errors; nothing was run" ] || fail "empty: stderr is 
 mk comments.scn "# only a comment" "" "   "
 file_error comments-only comments.scn "comments.scn:1:1: error: empty scenario file"
 
-# ---- NUL bytes: at the byte's own line and column
+# echoed NAME SOURCE COL: the last file error's stderr lines 2 and 3 are
+# SOURCE (the line as echoed, bad bytes escaped) and a caret under its
+# column COL, i.e. under the escape of the bad byte.
+echoed() {
+    local name=$1 src=$2 col=$3 want got
+    want=$(printf '  %s\n  %*s^' "$src" $((col - 1)) '')
+    got=$(printf '%s\n' "$err" | sed -n 2,3p)
+    [ "$got" = "$want" ] || fail "$name: echoed '$got', expected '$want'"
+}
+
+# ---- NUL bytes: at the byte's own line and column; the whole line is
+# echoed with the NUL as \0 and the caret under it
 printf 'scenario "ab\0cd"\n' >nul.scn
 file_error nul nul.scn "nul.scn:1:13: error: NUL byte in scenario file"
+echoed nul 'scenario "ab\0cd"' 13
 printf '%s\n  # a NUL \0 in a comment\n' "$SVC" >nul2.scn
 file_error nul-comment nul2.scn "nul2.scn:3:11: error: NUL byte in scenario file"
+echoed nul-comment '  # a NUL \0 in a comment' 11
+printf '\0service svc\n' >nul0.scn
+file_error nul-col1 nul0.scn "nul0.scn:1:1: error: NUL byte in scenario file"
+echoed nul-col1 '\0service svc' 1
+printf 'scenario "\0\xff"\n' >nulutf.scn
+file_error nul-and-utf8 nulutf.scn "nulutf.scn:1:11: error: NUL byte in scenario file"
+echoed nul-and-utf8 'scenario "\0\xff"' 11
 
 # ---- invalid UTF-8, at the first bad byte: stray, overlong, surrogate,
 # above U+10FFFF, truncated; in a string and in a comment
@@ -83,6 +102,8 @@ utf8() { # NAME BYTES COL
     printf 'scenario "x%b"\n%s\nactor a: start\n%s\n' "$2" "$SVC" "$EXP" >"$1.scn"
     file_error "utf8-$1" "$1.scn" \
         "$1.scn:1:$3: error: invalid UTF-8 (byte 0x$4); scenario files are UTF-8 text"
+    # every byte of these is outside a valid sequence: echoed as written
+    echoed "utf8-$1" "scenario \"x$2\"" "$3"
 }
 utf8 stray '\xff\xfe' 12 ff
 utf8 cont '\x80' 12 80
@@ -96,6 +117,18 @@ utf8 f5 '\xf5\x80\x80\x80' 12 f5
 printf '%s\nactor a: start  # caf\xe9\n%s\n' "$SVC" "$EXP" >latin1.scn
 file_error utf8-comment latin1.scn \
     "latin1.scn:3:22: error: invalid UTF-8 (byte 0xe9); scenario files are UTF-8 text"
+echoed utf8-comment 'actor a: start  # caf\xe9' 22
+printf '\xffservice svc\n' >lead.scn
+file_error utf8-col1 lead.scn "lead.scn:1:1: error: invalid UTF-8 (byte 0xff); scenario files are UTF-8 text"
+echoed utf8-col1 '\xffservice svc' 1
+printf 'service svc\n  method m: return "\xc3' >tailc3.scn
+file_error utf8-eof tailc3.scn "tailc3.scn:2:21: error: invalid UTF-8 (byte 0xc3); scenario files are UTF-8 text"
+echoed utf8-eof '  method m: return "\xc3' 21
+# valid characters before the bad byte stay as they are; the caret counts
+# "\xc3\xa9" as one column
+printf 'scenario "h\xc3\xa9\xff"\n' >mixed.scn
+file_error utf8-mixed mixed.scn "mixed.scn:1:14: error: invalid UTF-8 (byte 0xff); scenario files are UTF-8 text"
+echoed utf8-mixed "$(printf 'scenario "h\xc3\xa9')\\xff\"" 13
 printf 'scenario "caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e \xef\xbf\xbd"  # \xe2\x9c\x93\n%s\nactor a: start\n%s\n' \
     "$SVC" "$EXP" >goodutf8.scn
 verdict utf8-valid goodutf8.scn 0 "PASS  goodutf8.scn  (6 events)"
@@ -311,7 +344,35 @@ verdict count-zero-ok zero.scn 0 "PASS  zero.scn  (10 events)"
 # virtual time saturates: a sleep past the end of time hits the time limit
 mk endtime.scn "limit time 9223372036s" "$SVC" "actor a at 9223372036s: sleep 9223372036s; mark x" "$EXP"
 verdict time-saturates endtime.scn 1 \
-    "HUNG  endtime.scn: livelock: time limit reached (9223372036s of virtual time) at step 2; spinning in the last 2 switches: thread 1 a (2)"
+    "HUNG  endtime.scn: time limit reached (9223372036s of virtual time) at step 2; no thread kept switching; still alive: thread 1 a"
+# one long sleep past the default limit: nothing spun, so no "livelock" and
+# no "spinning", the sleeper is named
+mk longsleep.scn "$SVC" "actor a: sleep 9223372036854775807ns" "$EXP"
+verdict time-long-sleep longsleep.scn 1 \
+    "HUNG  longsleep.scn: time limit reached (3600s of virtual time) at step 1; no thread kept switching; still alive: thread 1 a"
+# a thread that kept waking up to the time limit is still spinning
+mk tick.scn "limit time 10s" "$SVC" "actor a:" "  repeat 1000:" "    sleep 1s" "$EXP"
+verdict time-spinning tick.scn 1 \
+    "HUNG  tick.scn: livelock: time limit reached (10s of virtual time) at step 11; spinning in the last 11 switches: thread 1 a (11)"
+# the step limit: "1 switch", not "1 switches"
+mk onestep.scn "limit steps 1" "$SVC" "actor a: sleep 0s" "actor b: sleep 0s" "$EXP"
+verdict step-limit-one onestep.scn 1 \
+    "HUNG  onestep.scn: livelock: step limit reached (1 switch) at 0; spinning in the last 1 switch: thread 1 a (1)"
+
+# ---- a deadlock of many threads: the first 20 are listed, then a count,
+# in the text and in --json (details and "blocked")
+mk many.scn "event go" "$SVC" "actor a:" "  repeat 3000:" "    spawn t:" "      wait go" "  wait go" "$EXP"
+verdict deadlock-cap many.scn 1 \
+    "HUNG  many.scn: 3001 thread(s) blocked at 0 (step 3001), nothing can wake them"
+[ "$(grep -c '^      thread ' "$tmp/out")" = 20 ] || fail "deadlock-cap: not 20 thread lines: $(wc -l <"$tmp/out") lines"
+grep -qxF "      thread 20 t: event go" "$tmp/out" || fail "deadlock-cap: no thread 20 line"
+grep -qxF "      ... and 2981 more blocked threads" "$tmp/out" || fail "deadlock-cap: no count line"
+[ "$(wc -l <"$tmp/out")" = 23 ] || fail "deadlock-cap: $(wc -l <"$tmp/out") lines, expected 23"
+run_csim deadlock-cap-json run --json many.scn
+grep -qF '"thread 20 t: event go","... and 2981 more blocked threads"]' "$tmp/out" ||
+    fail "deadlock-cap-json: details: $(head -c 300 "$tmp/out")"
+[ "$(grep -o '"waiting_on"' "$tmp/out" | wc -l)" = 20 ] || fail "deadlock-cap-json: blocked is not 20 entries"
+grep -qF '"blocked_more":2981' "$tmp/out" || fail "deadlock-cap-json: no blocked_more"
 
 # ---- an expectation that can never match: a warning, the run goes on
 mk never.scn "$SVC" "actor a: start; mark real" "expect" "  exactly 1 mark nosuch" "  final alive"
@@ -368,6 +429,16 @@ grep -qxF "FAIL  suite/a_overflow.scn: run — green thread 'deep' crashed (stac
     fail "overflow: stdout '$out'"
 grep -qxF "PASS  suite/b_ok.scn  (6 events)" "$tmp/out" || fail "overflow: the other file: '$out'"
 grep -qxF "1 passed, 1 failed" "$tmp/out" || fail "overflow: summary '$out'"
+# explore and variants word the overflow as run does: a FAIL of the run,
+# not "hung" (nothing deadlocked)
+run_csim overflow-explore explore suite/a_overflow.scn --runs 5
+[ $rc -eq 1 ] || fail "overflow-explore: exit $rc, expected 1"
+grep -qxF "FAIL run 0: suite/a_overflow.scn: run — green thread 'deep' crashed (stack overflow)" "$tmp/out" ||
+    fail "overflow-explore: stdout '$out'"
+run_csim overflow-variants variants suite --variant current
+grep -q "^suite/a_overflow.scn \[current\] FAIL@0: run — csim replay " "$tmp/out" ||
+    fail "overflow-variants: stdout '$out'"
+if grep -q 'hung' "$tmp/out"; then fail "overflow-variants: says hung: '$out'"; fi
 
 # ---- explore and variants report file errors the same way
 file_error explore-utf8 stray.scn \
@@ -379,6 +450,14 @@ file_error variants-no-steps nosteps.scn "nosteps.scn:3:7: error: actor 'main' h
 file_error variants-repeat-zero repeat-zero.scn \
     "repeat-zero.scn:3:17: error: repeat count must be at least 1 (a 'repeat 0' block would never run)" variants
 file_error variants-empty empty.scn "empty.scn:1:1: error: empty scenario file" variants
+
+# ---- --runs 0 would "pass" having run nothing: a usage error
+for cmd in explore variants; do
+    run_csim "$cmd-runs-zero" "$cmd" suite/b_ok.scn --runs 0 || continue
+    [ $rc -eq 2 ] || fail "$cmd-runs-zero: exit $rc, expected 2 ($out)"
+    [ "${err%%$'\n'*}" = "csim: --runs must be >= 1, not 0" ] ||
+        fail "$cmd-runs-zero: stderr '$err'"
+done
 
 if [ $failed -ne 0 ]; then
     echo "$failed hostile check(s) failed"

@@ -128,6 +128,23 @@ static void remove_outputs(void)
     unlink(h_path);
 }
 
+/* An older file under each output name cmd names: an out-of-memory run
+ * must remove it too (a reader would take it for this run's), an ordinary
+ * run must replace it. */
+static void plant_stale(int outputs)
+{
+    const char *paths[] = {t_path, j_path, h_path};
+
+    for (int i = 0; i < 3; i++) {
+        if (!(outputs & (1 << i)))
+            continue;
+        FILE *f = fopen(paths[i], "w");
+        assert_non_null(f);
+        fputs("stale output of an earlier run\n", f);
+        fclose(f);
+    }
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -171,6 +188,7 @@ static void sweep(const cmd_t *c, int sticky)
         unsigned long f0 = sim_alloc_failures();
         int rc;
 
+        plant_stale(c->outputs);
         if (sticky)
             sim_alloc_fail_after((long)n - 1);
         else
@@ -183,6 +201,9 @@ static void sweep(const cmd_t *c, int sticky)
             assert_int_equal(c->outputs, (exists(t_path) ? 1 : 0) |
                                              (exists(j_path) ? 2 : 0) |
                                              (exists(h_path) ? 4 : 0));
+            assert_false(file_has(t_path, "stale output"));
+            assert_false(file_has(j_path, "stale output"));
+            assert_false(file_has(h_path, "stale output"));
             break;
         }
         if (rc != EXIT_OOM || !file_has(err_path, "out of memory"))

@@ -312,8 +312,38 @@ static void test_nul_byte_at_its_column(void **s)
     assert_int_equal(d.line, 1);
     assert_int_equal(d.col, 13);
     assert_string_equal(d.message, "NUL byte in scenario file");
-    assert_string_equal(d.line_text, "scenario \"ab"); /* up to the NUL */
+    /* all of the line, the NUL escaped, the caret under the escape */
+    assert_string_equal(d.line_text, "scenario \"ab\\0cd\"");
     assert_int_equal(d.caret, 12);
+}
+
+/* The echoed line of a bad-byte error keeps every byte visible: invalid
+ * bytes as \xHH wherever they are (column 1, after a valid character, at
+ * the end of the file), the caret on the first one's escape. */
+static void test_bad_bytes_echoed_escaped(void **s)
+{
+    (void)s;
+    scn_diag_t d;
+    static const char lead[] = "\xffservice svc\n";
+    assert_int_equal(parse_diag(lead, sizeof(lead) - 1, &d), SCN_ESYNTAX);
+    assert_int_equal(d.col, 1);
+    assert_string_equal(d.line_text, "\\xffservice svc");
+    assert_int_equal(d.caret, 0);
+    static const char nul0[] = "\0service svc\n";
+    assert_int_equal(parse_diag(nul0, sizeof(nul0) - 1, &d), SCN_ESYNTAX);
+    assert_string_equal(d.line_text, "\\0service svc");
+    assert_int_equal(d.caret, 0);
+    static const char tail[] = "service svc\n  method m: return \"\xc3";
+    assert_int_equal(parse_diag(tail, sizeof(tail) - 1, &d), SCN_ESYNTAX);
+    assert_int_equal(d.line, 2);
+    assert_int_equal(d.col, 21);
+    assert_string_equal(d.line_text, "  method m: return \"\\xc3");
+    assert_int_equal(d.caret, 20);
+    static const char mixed[] = "scenario \"h\xc3\xa9\xff\xfe x\"\n";
+    assert_int_equal(parse_diag(mixed, sizeof(mixed) - 1, &d), SCN_ESYNTAX);
+    assert_int_equal(d.col, 14); /* bytes */
+    assert_string_equal(d.line_text, "scenario \"h\xc3\xa9\\xff\\xfe x\"");
+    assert_int_equal(d.caret, 13);
 }
 
 static void test_invalid_utf8(void **s)
@@ -548,6 +578,14 @@ static void test_livelock_names_spinning_threads(void **s)
     assert_string_equal(b, "livelock: time limit reached (10ms of virtual "
                            "time) at step 11; spinning in the last 11 "
                            "switches: thread 1 t (11)");
+    /* a sleep past the limit, after threads that ran only at time 0:
+     * nothing spun, the sleeper is named instead */
+    why_of(SVC "actor a: start; sleep 9223372036854775807ns\n"
+               "actor b: mark b\n" EXP,
+           b, sizeof(b));
+    assert_string_equal(b, "time limit reached (3600s of virtual time) at "
+                           "step 14; no thread kept switching; still alive: "
+                           "thread 1 a");
     why_of("event never\n" SVC "actor w: wait never\n" EXP, b, sizeof(b));
     assert_string_equal(b, "1 thread(s) blocked at 0 (step 1), nothing can "
                         "wake them");
@@ -1254,6 +1292,7 @@ int main(void)
         cmocka_unit_test(test_bad_durations),
         cmocka_unit_test(test_unterminated_string),
         cmocka_unit_test(test_nul_byte_at_its_column),
+        cmocka_unit_test(test_bad_bytes_echoed_escaped),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_long_line_window),
         cmocka_unit_test(test_nesting_limits),
