@@ -139,15 +139,17 @@ static int runner_all(ctr_runner_t *r, ctr__item_fn fn, const char *op,
     return rc;
 }
 
-/* ', '.join(service_names) */
-static char *service_names(const ctr_runner_t *r)
+/* ', '.join(service_names).  Owned by the runner's scratch list: the
+ * caller suspends in the parallel call while holding it, and a world freed
+ * then (the run ended with the host blocked) must not leak it. */
+static char *service_names(ctr_runner_t *r)
 {
     size_t len = 1;
     char *s, *p;
 
     for (size_t i = 0; i < r->n; i++)
         len += strlen(r->cs[i]->name) + 2;
-    s = ctr__alloc(len);
+    s = ctr__owned_alloc(&r->scratch, len);
     if (!s)
         return NULL;
     p = s;
@@ -178,7 +180,7 @@ static int runner_op(ctr_runner_t *r, ctr__item_fn fn, const char *op,
     rc = runner_all(r, fn, op, 0);
     if (rc >= 0)
         ctr__log(r->w, "debug", after, names);
-    ctr__free(names);
+    ctr__owned_free(names);
     return rc < 0 ? rc : 0;
 }
 

@@ -17,11 +17,13 @@
  *    still costs 20,000 interpreted steps and a long trace for nothing
  *    new, so the limit stays as a speed budget (tests/fuzz/README.md).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "scn.h"
+#include "sim_alloc.h"
 
 #define FUZZ_STEP_LIMIT 20000
 #define FUZZ_TIME_LIMIT ((sim_time_t)10 * 1000 * 1000 * 1000) /* 10 s */
@@ -116,6 +118,10 @@ static void run_once(scn_model_t *m, sim_strategy_kind_t strategy,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* Every input must give back every block it took (sim_alloc.h), so
+     * a leak is found in any build, the plain replay test included, not
+     * only under LeakSanitizer (finding F5). */
+    long live0 = sim_alloc_live();
     scn_model_t *m = NULL;
     scn_diag_t d;
     memset(&d, 0, sizeof(d));
@@ -133,5 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  scn_fnv1a((const char *)data, size));
     }
     scn_model_free(m);
+    if (sim_alloc_live() != live0) {
+        fprintf(stderr, "fuzz_run: %ld block(s) leaked by this input\n",
+                sim_alloc_live() - live0);
+        abort();
+    }
     return 0;
 }
