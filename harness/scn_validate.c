@@ -249,15 +249,7 @@ static int check_steps(vctx_t *v, scn_step_t *s, const scn_service_t *own,
         case SCN_S_SPAWN:
             TRY(resolve_svc(v, s, own));
             break;
-        case SCN_S_FIRE: {
-            TRY(resolve_svc(v, s, own));
-            const scn_ext_t *e = find_ext_in(s->svc->eps, s->name);
-            if (!e || e->kind != CTR_ENTRYPOINT)
-                return scn__diag_at(v->m, v->d, s->name_pos,
-                                    "undefined entrypoint '%s' in service '%s'",
-                                    s->name, s->svc->name);
-            break;
-        }
+        case SCN_S_FIRE:
         case SCN_S_REQUEST: {
             TRY(resolve_svc(v, s, own));
             const scn_ext_t *e = find_ext_in(s->svc->eps, s->name);
@@ -265,7 +257,7 @@ static int check_steps(vctx_t *v, scn_step_t *s, const scn_service_t *own,
                 return scn__diag_at(v->m, v->d, s->name_pos,
                                     "undefined entrypoint '%s' in service '%s'",
                                     s->name, s->svc->name);
-            if (!e->tcp)
+            if (s->kind == SCN_S_REQUEST && !e->tcp)
                 return scn__diag_at(v->m, v->d, s->name_pos,
                                     "entrypoint '%s' takes no requests (add "
                                     "'tcp' to its line)",
